@@ -1,0 +1,48 @@
+# remit: a tiny static init for containers.
+#   make          build ./remit (static; musl when musl-tools is installed)
+#   make test     unit and end-to-end tests (installs what they need as root)
+#   make demo     the nats-server case end to end
+#   make bench    size, start-up, idle, reaping and signal figures vs peers
+#   make fuzz     fuzz the rule parser for FUZZ_SECONDS
+#   make install  PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+FUZZ_SECONDS ?= 60
+
+# The binary: C++ with C headers only, no exceptions, RTTI or libstdc++,
+# linked with gcc so no C++ runtime comes along.  musl-gcc's specs keep it
+# tiny; without musl-tools, glibc -static works too (about 800 KB).
+MUSL_GCC := $(shell command -v musl-gcc 2>/dev/null)
+BIN_CC := $(if $(MUSL_GCC),$(MUSL_GCC),gcc)
+BIN_FLAGS := -x c++ -std=c++17 -nostdinc++ -fno-exceptions -fno-rtti \
+	-fno-threadsafe-statics -fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fno-stack-protector -Os -Wall -Wextra -ffunction-sections -fdata-sections
+BIN_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none \
+	-Wl,-z,noseparate-code -Wl,-z,norelro
+
+HEADERS := remap.hpp settings.hpp out.hpp
+
+remit: init.cpp $(HEADERS)
+	$(BIN_CC) $(BIN_FLAGS) $(BIN_LDFLAGS) -o $@ init.cpp
+
+# Tests: every tests/*.cpp is one Criterion suite, linked into one runner.
+TEST_SRC := $(wildcard tests/*.cpp)
+TEST_CXXFLAGS := -std=c++17 -g -O1 -Wall -Wextra -Wno-missing-field-initializers -I.
+
+tests/runner: $(TEST_SRC) $(wildcard tests/*.hpp) $(HEADERS)
+	g++ $(TEST_CXXFLAGS) -o $@ $(TEST_SRC) -lcriterion
+
+deps:
+	@sh tests/deps.sh
+
+test: deps remit tests/runner
+	tests/runner --jobs 2
+
+clean:
+	rm -f remit tests/runner
+
+install: remit
+	install -D -m 755 remit $(DESTDIR)$(PREFIX)/bin/remit
+	install -D -m 644 man/remit.1 $(DESTDIR)$(PREFIX)/share/man/man1/remit.1
+
+.PHONY: deps test clean install

@@ -1,0 +1,348 @@
+// init.cpp: remit, the process.
+//
+// Start one program, pass on every signal remit receives, reap every zombie
+// that reaches it, and when the program ends, exit with its status, passed
+// through the rule table.  All signals stay blocked in remit and are taken
+// one at a time with sigtimedwait(2): no handlers, so nothing here runs in
+// a signal context, and no timeout unless a stop is in progress, so an idle
+// remit never wakes up.
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "settings.hpp"
+
+namespace {
+
+using remap::SigSet;
+using remap::bit;
+
+constexpr SigSet kAllSignals = ~SigSet(0);
+constexpr SigSet kStopSignals = bit(SIGTERM) | bit(SIGINT) | bit(SIGQUIT);
+constexpr uint32_t kDefaultWaitAllMs = 5000;
+
+// The raw system calls take the kernel's 64-bit mask.  libc's sigset_t
+// helpers would hide signals 32-34 (musl keeps them for itself), and remit
+// must block, wait for and pass on every signal there is.
+int set_mask(int how, const SigSet *set, SigSet *old) {
+  return int(syscall(SYS_rt_sigprocmask, how, set, old, sizeof(SigSet)));
+}
+
+int64_t now_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// Waits for any signal, until deadline_ms (monotonic) if it is not -1.
+// Returns the signal, or 0 when the deadline passed.
+int next_signal(int64_t deadline_ms) {
+  static const SigSet all = kAllSignals;
+  siginfo_t info;
+  for (;;) {
+    timespec ts, *tp = nullptr;
+    if (deadline_ms >= 0) {
+      int64_t left = deadline_ms - now_ms();
+      if (left <= 0) return 0;
+      ts.tv_sec = left / 1000, ts.tv_nsec = left % 1000 * 1000000;
+      tp = &ts;
+    }
+    long sig = syscall(SYS_rt_sigtimedwait, &all, &info, tp, sizeof(SigSet));
+    if (sig > 0) return int(sig);
+    if (errno == EAGAIN) return 0;
+    // EINTR: a stop and continue (SIGSTOP, then SIGCONT) interrupts the wait.
+  }
+}
+
+int64_t earliest(int64_t a, int64_t b) { return a < 0 ? b : b < 0 ? a : a < b ? a : b; }
+
+// Everything about the run that changes as it goes.
+struct Run {
+  const Settings &set;
+  SigSet child_mask = 0;  // the mask remit was started with, for the child
+  pid_t child = 0;
+  bool done = false;       // the child has ended and been reaped
+  int wstatus = 0;
+  SigSet received = 0;     // signals received while the child ran
+  int held = 0;            // a stop signal held back by --stop-delay
+  int64_t release_at = -1; // when to forward it
+  int64_t kill_at = -1;    // when the grace period runs out
+};
+
+// Messages below kFatal only show at the verbosity they need.
+bool shown(const Settings &set, Level level) { return set.verbosity >= level; }
+
+// ------------------------------------------------------------- start-up
+
+void register_subreaper(const Settings &set) {
+  const Personality &who = *set.who;
+  if (getpid() == 1) return;
+  if (set.subreaper || who.subreaper_always) {
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) return;
+    if (shown(set, kWarn))
+      (message(who, kWarn) << "cannot register as a child subreaper: " << strerror(errno) << '\n').flush();
+  }
+  if (who.warn_no_reaping && shown(set, kWarn))
+    (message(who, kWarn)
+     << "Tini is not running as PID 1 and isn't registered as a child subreaper.\n"
+        "Zombie processes will not be re-parented to Tini, so zombie reaping won't work.\n"
+        "To fix the problem, use the -s option or set the environment variable TINI_SUBREAPER "
+        "to register Tini as a child subreaper, or run Tini as PID 1.\n")
+        .flush();
+}
+
+// Starts the program.  vfork keeps start-up cheap and lets the child report
+// a failed exec through shared memory before remit goes on.  Returns the
+// pid, or -1 with *status set after saying why the program could not run.
+pid_t spawn(Run &run, int *status) {
+  const Settings &set = run.set;
+  char **argv = set.child_argv;
+  bool take_terminal = isatty(0) && tcgetpgrp(0) == getpgrp();
+  volatile int exec_errno = 0;
+  pid_t pid = vfork();
+  if (pid == 0) {
+    // Its own process group (or session), so that Ctrl-C on a terminal
+    // reaches the program and not remit; and the terminal's foreground, if
+    // remit had it.  SIGTTOU is still blocked here, so tcsetpgrp works.
+    if (set.new_session) {
+      setsid();
+      ioctl(0, TIOCSCTTY, 0);
+    } else {
+      setpgid(0, 0);
+      if (take_terminal) tcsetpgrp(0, getpid());
+    }
+    set_mask(SIG_SETMASK, &run.child_mask, nullptr);
+    execvp(argv[0], argv);
+    exec_errno = errno;
+    _exit(127);
+  }
+  if (pid < 0) exec_errno = errno;
+  if (!exec_errno) {
+    if (!set.new_session) setpgid(pid, pid);  // harmless if the child did it
+    return pid;
+  }
+  if (pid > 0) waitpid(pid, nullptr, 0);
+  const Personality &who = *set.who;
+  *status = exec_errno == ENOENT ? who.missing_status
+            : exec_errno == EACCES ? who.denied_status
+                                   : who.exec_status;
+  Out o = message(who, kFatal);
+  expand(o, who, who.exec_failed, kFatal, argv[0], strerror(exec_errno)).flush();
+  return -1;
+}
+
+// --------------------------------------------------------------- signals
+
+// Where signals for the child go: the child, or its whole process group.
+pid_t target(const Run &run) {
+  return run.set.group || run.set.new_session ? -run.child : run.child;
+}
+
+void forward(Run &run, int sig) {
+  int to = run.set.rewrite.to[sig];
+  if (to == 0 || run.done) return;
+  if (shown(run.set, kDebug)) {
+    char name[12];
+    (message(*run.set.who, kDebug) << "passing signal " << remap::signal_name(to, name) << '\n').flush();
+  }
+  kill(target(run), to);
+  if ((kStopSignals & bit(sig)) && run.set.grace_ms && run.kill_at < 0)
+    run.kill_at = now_ms() + run.set.grace_ms;
+}
+
+void on_signal(Run &run, int sig) {
+  const Settings &set = run.set;
+  if (!run.done) run.received |= bit(sig);
+  if (set.who->not_forwarded & bit(sig)) return;
+  bool stop = (kStopSignals & bit(sig)) != 0;
+  if (stop && set.stop_delay_ms && !run.held) {
+    // Hold the first stop so a load balancer can drain; a second one means
+    // the sender is impatient, so both go at once.
+    run.held = sig;
+    run.release_at = now_ms() + set.stop_delay_ms;
+    return;
+  }
+  if (stop && run.held > 0) {
+    forward(run, run.held);
+    run.held = -1, run.release_at = -1;  // -1: no more holding
+  }
+  forward(run, sig);
+  if (set.who->stop_with_child && (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU))
+    kill(getpid(), SIGSTOP);  // as dumb-init: the child stopped, so do we
+}
+
+// Deadlines that have passed: the held stop signal, then the grace period.
+void on_time(Run &run) {
+  int64_t now = now_ms();
+  if (run.release_at >= 0 && now >= run.release_at) {
+    forward(run, run.held);
+    run.held = -1, run.release_at = -1;
+  }
+  if (run.kill_at >= 0 && now >= run.kill_at && !run.done) {
+    if (shown(run.set, kInfo))
+      (message(*run.set.who, kInfo) << "grace period over, sending SIGKILL\n").flush();
+    kill(target(run), SIGKILL);
+    run.kill_at = -1;
+  }
+}
+
+// Reaps every child that has ended, the program's own status kept.
+void reap(Run &run) {
+  int st;
+  pid_t pid;
+  while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+    if (pid == run.child) {
+      run.done = true;
+      run.wstatus = st;
+    } else if (run.set.warn_reap && shown(run.set, kWarn)) {
+      (message(*run.set.who, kWarn) << "Reaped zombie process with pid=" << int(pid) << '\n').flush();
+    }
+  }
+}
+
+// ----------------------------------------------------------------- finish
+
+// --wait-all: stop whatever else is still running and wait for it, up to
+// the grace period.  As PID 1 that is every process in the namespace; as a
+// wrapper, the child's process group (and, with -s, the orphans reaped).
+void wait_for_the_rest(const Run &run) {
+  bool pid1 = getpid() == 1;
+  pid_t everyone = pid1 ? -1 : -run.child;
+  if (kill(everyone, SIGTERM) < 0 && errno == ESRCH && !pid1) return;
+  int64_t give_up = now_ms() + (run.set.grace_ms ? run.set.grace_ms : kDefaultWaitAllMs);
+  for (;;) {
+    pid_t pid;
+    while ((pid = waitpid(-1, nullptr, WNOHANG)) > 0) {}
+    if (pid < 0) break;  // ECHILD: nobody left to wait for
+    if (next_signal(give_up) == 0) {
+      kill(everyone, SIGKILL);
+      while (waitpid(-1, nullptr, 0) > 0) {}
+      break;
+    }
+  }
+}
+
+// Says how the child ended, what remit received and which rule applied.
+void report(const Run &run, remap::Ending end, int rule, int status, bool reraise) {
+  const Settings &set = run.set;
+  char name[12];
+  Out o = message(*set.who, kInfo);
+  o << "child " << int(run.child);
+  if (end.signaled) o << " was killed by " << remap::signal_name(end.value, name);
+  else o << " exited with " << int(end.value);
+  o << "; received";
+  if (!run.received) o << " no signal";
+  for (int sig = 1; sig <= remap::kMaxSig; sig++)
+    if (run.received & bit(sig)) o << ' ' << remap::signal_name(sig, name);
+  if (rule >= 0) {
+    o << "; rule " << rule + 1 << " '";
+    o.put(set.rules.rule[rule].text, set.rules.rule[rule].text_len) << '\'';
+  } else {
+    o << "; no rule";
+  }
+  if (reraise) o << "; dying by " << remap::signal_name(end.value, name) << " too\n";
+  else o << "; exit " << status << '\n';
+  o.flush();
+}
+
+// Outside PID 1, a wrapper that exited 143 where the program died by
+// SIGTERM would change what the calling shell sees.  So remit dies the same
+// way: default action, unblocked, raised.  No core file: the child's is the
+// one that matters.
+void die_by(int sig) {
+  // Raw calls: libc's setrlimit and signal drag in thread machinery and
+  // refuse signals 32-34, and remit needs neither.
+  struct rlimit no_core = {0, 0};
+  syscall(SYS_prlimit64, 0, RLIMIT_CORE, &no_core, nullptr);
+  struct { void (*handler)(int); unsigned long flags, restorer; SigSet mask; } dfl = {SIG_DFL, 0, 0, 0};
+  syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof(SigSet));
+  SigSet one = bit(sig);
+  kill(getpid(), sig);
+  set_mask(SIG_UNBLOCK, &one, nullptr);
+}
+
+int finish(const Run &run) {
+  const Settings &set = run.set;
+  remap::Ending end = WIFSIGNALED(run.wstatus)
+                          ? remap::Ending{true, uint8_t(WTERMSIG(run.wstatus))}
+                          : remap::Ending{false, uint8_t(WEXITSTATUS(run.wstatus))};
+  int rule = remap::match(set.rules, end, run.received);
+  int status = rule >= 0 ? set.rules.rule[rule].result : end.status();
+  bool reraise = rule < 0 && end.signaled && set.who->reraise && getpid() != 1;
+  if (shown(set, kInfo)) report(run, end, rule, status, reraise);
+  if (reraise) die_by(end.value);
+  return status;
+}
+
+// --explain STATUS[@SIG]: what the rules make of a case, with no child.
+int explain(const Settings &set) {
+  remap::Ending end{};
+  SigSet received = 0;
+  remap::Error err = remap::parse_case(set.explain, &end, &received);
+  if (err) {
+    say_bad(*set.who, "case", "--explain", set.explain, err);
+    return 2;
+  }
+  int rule = remap::match(set.rules, end, received);
+  Out o(1);
+  char name[12];
+  o << set.explain << " -> " << (rule >= 0 ? set.rules.rule[rule].result : end.status());
+  if (rule >= 0) {
+    o << " (rule " << rule + 1 << ": ";
+    o.put(set.rules.rule[rule].text, set.rules.rule[rule].text_len) << ")\n";
+  } else if (end.signaled && set.who->reraise) {
+    o << " (no rule matched; outside PID 1 remit dies by "
+      << remap::signal_name(end.value, name) << ")\n";
+  } else {
+    o << " (no rule matched)\n";
+  }
+  o.flush();
+  return 0;
+}
+
+// catatonit -P: no program; sit as PID 1 until told to stop.
+int pause_forever() {
+  for (;;) {
+    int sig = next_signal(-1);
+    if (sig == SIGINT || sig == SIGTERM) return 0;
+    if (sig == SIGCHLD) while (waitpid(-1, nullptr, WNOHANG) > 0) {}
+  }
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  Settings set;
+  int status = read_settings(&set, argc, argv);
+  if (status >= 0) return status;
+  if (set.explain) return explain(set);
+
+  // Block everything before the child exists, so no signal meant for it can
+  // be lost in between; the child gets back the mask remit started with.
+  Run run{set};
+  set_mask(SIG_SETMASK, &kAllSignals, &run.child_mask);
+  if (set.pdeath_signal) prctl(PR_SET_PDEATHSIG, set.pdeath_signal);
+  register_subreaper(set);
+  if (set.pause) return pause_forever();
+
+  if ((run.child = spawn(run, &status)) < 0) return status;
+  if (shown(set, kInfo))
+    (message(*set.who, kInfo) << "started '" << set.child_argv[0] << "' as pid " << int(run.child) << '\n').flush();
+
+  while (!run.done) {
+    int sig = next_signal(earliest(run.release_at, run.kill_at));
+    if (sig == SIGCHLD) reap(run);
+    else if (sig) on_signal(run, sig);
+    on_time(run);
+  }
+  reap(run);  // orphans that ended with it
+  if (set.wait_all) wait_for_the_rest(run);
+  return finish(run);
+}

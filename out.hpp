@@ -1,0 +1,43 @@
+// out.hpp: one line of output, built on the stack and written with a single
+// write(2).  No stdio: it would triple the size of the binary, and a line
+// written in one call cannot interleave with the child's output.
+#pragma once
+#include <stdint.h>
+#include <unistd.h>
+
+struct Out {
+  int fd;
+  int n = 0;
+  char buf[1024];
+  explicit Out(int fd_) : fd(fd_) {}
+
+  Out &put(const char *s, int len) {
+    for (int i = 0; i < len && n < int(sizeof buf); i++) buf[n++] = s[i];
+    return *this;
+  }
+  Out &operator<<(const char *s) {
+    while (s && *s && n < int(sizeof buf)) buf[n++] = *s++;
+    return *this;
+  }
+  Out &operator<<(char c) { return put(&c, 1); }
+  Out &operator<<(long v) {
+    char tmp[24];
+    int i = sizeof tmp;
+    uint64_t u = v < 0 ? uint64_t(-(v + 1)) + 1 : uint64_t(v);
+    do tmp[--i] = char('0' + u % 10); while (u /= 10);
+    if (v < 0) tmp[--i] = '-';
+    return put(tmp + i, int(sizeof tmp) - i);
+  }
+  Out &operator<<(int v) { return *this << long(v); }
+
+  // Writes what was built (and nothing if there is nothing), retrying a
+  // short or interrupted write; output is best effort, never fatal.
+  void flush() {
+    for (int off = 0; off < n;) {
+      ssize_t w = write(fd, buf + off, size_t(n - off));
+      if (w <= 0) break;
+      off += int(w);
+    }
+    n = 0;
+  }
+};

@@ -1,0 +1,427 @@
+// remap.hpp: remit's little languages, as pure functions.
+//
+// Exit-status rules (-m / REMIT_MAP), signal names, signal rewrites (-r /
+// REMIT_REWRITE) and durations (-t / REMIT_GRACE).  Nothing here does I/O,
+// allocates or keeps global state, so init.cpp can call it before the child
+// exists and the unit tests can call it with no process at all.  Parsers
+// report the exact item that is wrong; the caller decides how to say it.
+#pragma once
+#include <stdint.h>
+
+namespace remap {
+
+// ---------------------------------------------------------------- signals
+
+// Signal numbers as `kill -l` shows them in the containers remit runs in.
+// Real-time names follow glibc (RTMIN = 34), which is what bash, procps and
+// every glibc program call RTMIN; musl's own SIGRTMIN (35) would surprise
+// users who send `kill -s RTMIN+3` from a glibc shell.
+constexpr int kMaxSig = 64;
+constexpr int kRtMin = 34;
+constexpr int kRtMax = 64;
+
+// A set of signals 1..64, one bit each (bit sig-1), as the kernel keeps them.
+using SigSet = uint64_t;
+constexpr SigSet bit(int sig) { return SigSet(1) << (sig - 1); }
+
+// Names of the classic signals, indexed by number (x86-64/arm64 numbering).
+inline const char *const kSigNames[32] = {
+    nullptr, "HUP",  "INT",    "QUIT", "ILL",  "TRAP", "ABRT", "BUS",
+    "FPE",   "KILL", "USR1",   "SEGV", "USR2", "PIPE", "ALRM", "TERM",
+    "STKFLT", "CHLD", "CONT",  "STOP", "TSTP", "TTIN", "TTOU", "URG",
+    "XCPU",  "XFSZ", "VTALRM", "PROF", "WINCH", "IO",  "PWR",  "SYS"};
+
+struct Alias { const char *name; int sig; };
+inline const Alias kSigAliases[] = {{"IOT", 6}, {"CLD", 17}, {"POLL", 29}};
+
+inline char upper(char c) { return c >= 'a' && c <= 'z' ? char(c - 32) : c; }
+
+// Case-insensitive comparison of [s, s+n) with the NUL-terminated word.
+inline bool same_word(const char *s, int n, const char *word) {
+  int i = 0;
+  for (; i < n && word[i]; i++)
+    if (upper(s[i]) != word[i]) return false;
+  return i == n && !word[i];
+}
+
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Reads decimal digits at [*p, end) into *out, refusing values above max.
+// Leaves *p after the digits.  False if there were none or it overflowed.
+inline bool take_uint(const char **p, const char *end, uint32_t max,
+                      uint32_t *out) {
+  const char *s = *p;
+  uint64_t v = 0;
+  if (s == end || !is_digit(*s)) return false;
+  for (; s != end && is_digit(*s); s++) {
+    v = v * 10 + uint32_t(*s - '0');
+    if (v > max) return false;
+  }
+  *p = s;
+  *out = uint32_t(v);
+  return true;
+}
+
+// The whole of [s, end) as a number 0..max, or false.
+inline bool whole_uint(const char *s, const char *end, uint32_t max,
+                       uint32_t *out) {
+  return take_uint(&s, end, max, out) && s == end;
+}
+
+// A signal name (TERM, SIGTERM, sigterm, RTMIN+3, RTMAX-1, IOT) to its
+// number, or 0 when it names no signal.  Numbers are not names.
+inline int signal_by_name(const char *s, const char *end) {
+  if (end - s > 3 && same_word(s, 3, "SIG")) s += 3;
+  int n = int(end - s);
+  for (int sig = 1; sig < 32; sig++)
+    if (same_word(s, n, kSigNames[sig])) return sig;
+  for (const Alias &a : kSigAliases)
+    if (same_word(s, n, a.name)) return a.sig;
+  if (n < 5) return 0;
+  bool min = same_word(s, 5, "RTMIN"), max = same_word(s, 5, "RTMAX");
+  if (!min && !max) return 0;
+  if (n == 5) return min ? kRtMin : kRtMax;
+  char sign = s[5];
+  uint32_t off;
+  if (sign != (min ? '+' : '-') || !whole_uint(s + 6, end, kMaxSig, &off))
+    return 0;
+  int sig = min ? kRtMin + int(off) : kRtMax - int(off);
+  return sig >= kRtMin && sig <= kRtMax ? sig : 0;
+}
+
+// A signal by name or number (1..64), or 0.
+inline int signal_by_spec(const char *s, const char *end) {
+  uint32_t n;
+  if (whole_uint(s, end, kMaxSig, &n)) return int(n);
+  return signal_by_name(s, end);
+}
+
+// Writes the signal's name without SIG ("TERM", "RTMIN+3", or the number
+// for 32 and 33) into buf, NUL-terminated; returns buf.  buf: 12 bytes.
+inline char *signal_name(int sig, char buf[12]) {
+  const char *base = nullptr;
+  int off = -1;
+  if (sig > 0 && sig < 32) base = kSigNames[sig];
+  else if (sig >= kRtMin && sig <= kRtMin + 15) base = "RTMIN", off = sig - kRtMin;
+  else if (sig > kRtMin + 15 && sig <= kRtMax) base = "RTMAX", off = kRtMax - sig;
+  char *o = buf;
+  if (base)
+    while (*base) *o++ = *base++;
+  if (off > 0) *o++ = sig <= kRtMin + 15 ? '+' : '-';
+  if (!base || off > 0) {
+    int v = base ? off : sig;
+    if (v >= 10) *o++ = char('0' + v / 10);
+    *o++ = char('0' + v % 10);
+  }
+  *o = 0;
+  return buf;
+}
+
+// ------------------------------------------------------------ list items
+
+// What went wrong in a rule, rewrite or duration: the whole item, the part
+// of it at fault, and why.  what == nullptr means no error.
+struct Error {
+  const char *what = nullptr;  // "unknown signal", "missing '='", ...
+  const char *item = nullptr;  // the offending item (not NUL-terminated)
+  int item_len = 0;
+  const char *part = nullptr;  // the offending part of it, if narrower
+  int part_len = 0;
+  explicit operator bool() const { return what != nullptr; }
+};
+
+inline Error fail(const char *what, const char *item, int item_len,
+                  const char *part = nullptr, const char *part_end = nullptr) {
+  Error e;
+  e.what = what;
+  e.item = item;
+  e.item_len = item_len;
+  e.part = part;
+  e.part_len = part ? int(part_end - part) : 0;
+  return e;
+}
+
+inline bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+         c == '\f';
+}
+
+// Walks a list of items separated by commas and/or whitespace.  Two commas
+// in a row, or a comma at either end, make an empty item, which is an error:
+// it is almost always a typo in a template that dropped a value.
+struct Items {
+  const char *p;
+  bool after_comma = false;
+  explicit Items(const char *text) : p(text) {}
+
+  // Sets [*s, *e) to the next item.  Returns false at the end of the list,
+  // or with *err set when an item is empty.
+  bool next(const char **s, const char **e, Error *err) {
+    while (is_space(*p)) p++;
+    if (!*p || *p == ',') {
+      if (*p == ',' || after_comma) {
+        *err = fail("empty item", p, 0);
+        return false;
+      }
+      return false;
+    }
+    *s = p;
+    while (*p && *p != ',' && !is_space(*p)) p++;
+    *e = p;
+    while (is_space(*p)) p++;
+    after_comma = *p == ',';
+    if (after_comma) p++;
+    return true;
+  }
+};
+
+// ------------------------------------------------------------ exit rules
+
+// How the child ended, as waitpid(2) told it.
+struct Ending {
+  bool signaled;  // died by a signal rather than exiting
+  uint8_t value;  // the exit code, or the signal number
+  // The status as a shell reports it: the code, or 128 + signal.
+  int status() const { return signaled ? 128 + value : value; }
+};
+
+// One rule, STATUS[@COND]=RESULT.  8 bytes of data plus where it came from.
+struct Rule {
+  enum Match : uint8_t { kCodes, kSignal } match;  // status range / death by
+  uint8_t lo, hi;  // kCodes: shell status range; kSignal: lo = the signal
+  enum Cond : uint8_t { kAlways, kNone, kAny, kGot } cond;
+  uint8_t cond_sig;  // kGot: the signal remit must have received
+  uint8_t result;
+  const char *text;  // the item as written, for -v and --explain
+  uint8_t text_len;
+};
+
+constexpr int kMaxRules = 64;
+
+struct Rules {
+  Rule rule[kMaxRules];
+  int count = 0;
+};
+
+inline bool cond_holds(const Rule &r, SigSet received) {
+  switch (r.cond) {
+    case Rule::kNone: return received == 0;
+    case Rule::kAny: return received != 0;
+    case Rule::kGot: return (received & bit(r.cond_sig)) != 0;
+    case Rule::kAlways: break;
+  }
+  return true;
+}
+
+inline bool status_matches(const Rule &r, Ending end) {
+  if (r.match == Rule::kSignal) return end.signaled && end.value == r.lo;
+  int st = end.status();
+  return st >= r.lo && st <= r.hi;
+}
+
+// The index of the first rule that applies, or -1.  `received` holds the
+// signals remit received while the child ran, as they arrived (before any
+// rewriting), SIGCHLD excepted.
+inline int match(const Rules &rules, Ending end, SigSet received) {
+  for (int i = 0; i < rules.count; i++)
+    if (status_matches(rules.rule[i], end) && cond_holds(rules.rule[i], received))
+      return i;
+  return -1;
+}
+
+// Parses STATUS[@COND]=RESULT in [s, e) into *r.
+inline Error parse_rule(const char *s, const char *e, Rule *r) {
+  int len = int(e - s);
+  const char *eq = nullptr, *cond = nullptr;
+  for (const char *q = s; q != e; q++) {
+    if (*q == '=' && !eq) eq = q;
+    if (*q == '@' && !cond && !eq) cond = q;
+  }
+  if (!eq) return fail("missing '=RESULT'", s, len);
+  const char *status_end = cond ? cond : eq;
+  if (status_end == s) return fail("missing STATUS before '='", s, len);
+  if (len > 255) return fail("item longer than 255 characters", s, len);
+  *r = Rule{};
+  r->text = s;
+  r->text_len = uint8_t(len);
+
+  // STATUS: *, N, A-B, or a signal name.
+  uint32_t lo, hi;
+  const char *dash = nullptr;
+  for (const char *q = s; q != status_end; q++)
+    if (*q == '-' && q != s && is_digit(s[0])) dash = q;
+  if (status_end - s == 1 && *s == '*') {
+    r->match = Rule::kCodes, r->lo = 0, r->hi = 255;
+  } else if (is_digit(*s)) {
+    const char *a_end = dash ? dash : status_end;
+    if (!whole_uint(s, a_end, 255, &lo))
+      return fail("status must be 0..255", s, len, s, a_end);
+    hi = lo;
+    if (dash && !whole_uint(dash + 1, status_end, 255, &hi))
+      return fail("status must be 0..255", s, len, dash + 1, status_end);
+    if (hi < lo) return fail("range is reversed", s, len, s, status_end);
+    r->match = Rule::kCodes, r->lo = uint8_t(lo), r->hi = uint8_t(hi);
+  } else {
+    int sig = signal_by_name(s, status_end);
+    if (!sig) return fail("unknown signal", s, len, s, status_end);
+    r->match = Rule::kSignal, r->lo = r->hi = uint8_t(sig);
+  }
+
+  // @COND: any, none, or a signal by name or number.
+  if (cond) {
+    const char *c = cond + 1;
+    if (c == eq) return fail("missing signal after '@'", s, len);
+    if (same_word(c, int(eq - c), "ANY")) r->cond = Rule::kAny;
+    else if (same_word(c, int(eq - c), "NONE")) r->cond = Rule::kNone;
+    else {
+      int sig = signal_by_spec(c, eq);
+      if (!sig) return fail("unknown signal", s, len, c, eq);
+      r->cond = Rule::kGot, r->cond_sig = uint8_t(sig);
+    }
+  }
+
+  // =RESULT
+  if (eq + 1 == e) return fail("missing RESULT after '='", s, len);
+  const char *q = eq + 1;
+  uint32_t result;
+  if (!take_uint(&q, e, 255, &result))
+    return fail("result must be 0..255", s, len, eq + 1, e);
+  if (q != e) return fail("unexpected text after the result", s, len, q, e);
+  r->result = uint8_t(result);
+  return Error{};
+}
+
+// Appends the rules in `text` to *rules.  An empty or blank text is an
+// error only when `empty_ok` is false (an unset-looking variable is fine,
+// `-m ''` is a mistake).
+inline Error parse_rules(const char *text, Rules *rules, bool empty_ok) {
+  Items items(text);
+  const char *s, *e;
+  Error err;
+  bool any = false;
+  while (items.next(&s, &e, &err)) {
+    if (rules->count == kMaxRules)
+      return fail("too many rules (64 at most)", s, int(e - s));
+    if ((err = parse_rule(s, e, &rules->rule[rules->count]))) return err;
+    rules->count++;
+    any = true;
+  }
+  if (!err && !any && !empty_ok) err = fail("empty item", text, 0);
+  return err;
+}
+
+// -e CODE, tini's option: the same as the rule CODE=0.
+inline Error parse_success_code(const char *text, Rules *rules) {
+  const char *end = text;
+  while (*end) end++;
+  uint32_t code;
+  if (!whole_uint(text, end, 255, &code))
+    return fail("exit code must be 0..255", text, int(end - text));
+  if (rules->count == kMaxRules)
+    return fail("too many rules (64 at most)", text, int(end - text));
+  Rule &r = rules->rule[rules->count++];
+  r = Rule{};
+  r.match = Rule::kCodes, r.lo = r.hi = uint8_t(code), r.result = 0;
+  r.text = text, r.text_len = uint8_t(end - text > 255 ? 255 : end - text);
+  return Error{};
+}
+
+// A case for --explain, STATUS[@SIG]: an exit code 0..255 or a signal
+// name (death by it), then the signal remit received, if any (@none: none).
+inline Error parse_case(const char *text, Ending *end, SigSet *received) {
+  const char *at = text, *e = text;
+  while (*e) e++;
+  while (at != e && *at != '@') at++;
+  int len = int(e - text);
+  uint32_t code;
+  if (whole_uint(text, at, 255, &code)) {
+    *end = Ending{false, uint8_t(code)};
+  } else {
+    int sig = signal_by_name(text, at);
+    if (!sig) return fail("expected an exit code 0..255 or a signal name", text, len, text, at);
+    *end = Ending{true, uint8_t(sig)};
+  }
+  *received = 0;
+  if (at == e || same_word(at + 1, int(e - at - 1), "NONE")) return Error{};
+  int sig = signal_by_spec(at + 1, e);
+  if (!sig) return fail("unknown signal", text, len, at + 1, e);
+  *received = bit(sig);
+  return Error{};
+}
+
+// ------------------------------------------------------- signal rewrites
+
+// What remit forwards for each signal it receives: to[sig] is the signal
+// sent instead, 0 to drop it.
+struct Rewrite {
+  uint8_t to[kMaxSig + 1];
+  Rewrite() {
+    for (int i = 0; i <= kMaxSig; i++) to[i] = uint8_t(i);
+  }
+};
+
+// KILL and STOP never reach a process, and remit keeps CHLD for itself:
+// a rewrite of any of them could never happen, so it is refused.
+constexpr SigSet kNeverForwarded = bit(9) | bit(17) | bit(19);
+
+// Parses FROM:TO[,FROM:TO...] into *rw; later entries win.
+inline Error parse_rewrites(const char *text, Rewrite *rw, bool empty_ok) {
+  Items items(text);
+  const char *s, *e;
+  Error err;
+  bool any = false;
+  while (items.next(&s, &e, &err)) {
+    const char *colon = s;
+    while (colon != e && *colon != ':') colon++;
+    int len = int(e - s);
+    if (colon == e) return fail("missing ':' (expected FROM:TO)", s, len);
+    int from = signal_by_spec(s, colon);
+    if (!from) return fail("unknown signal", s, len, s, colon);
+    if (kNeverForwarded & bit(from))
+      return fail("is never forwarded, so cannot be rewritten", s, len, s, colon);
+    uint32_t n;
+    int to;  // a number 0..64 (0 drops the signal) or a name
+    if (whole_uint(colon + 1, e, kMaxSig, &n)) to = int(n);
+    else if (!(to = signal_by_name(colon + 1, e)))
+      return fail("unknown signal", s, len, colon + 1, e);
+    rw->to[from] = uint8_t(to);
+    any = true;
+  }
+  if (!err && !any && !empty_ok) err = fail("empty item", text, 0);
+  return err;
+}
+
+// --------------------------------------------------------------- durations
+
+constexpr uint32_t kMaxDurationMs = 0x7fffffff;  // about 24.8 days
+
+// A duration such as 10, 1.5s, 250ms or 2m (a bare number is seconds) to
+// milliseconds.  Fractions finer than a millisecond are dropped.
+inline Error parse_duration(const char *text, uint32_t *ms) {
+  const char *p = text, *end = text;
+  while (*end) end++;
+  int len = int(end - text);
+  uint64_t whole = 0, frac = 0, frac_div = 1;
+  if (!is_digit(*p)) return fail("expected a number with an optional unit ms, s or m", text, len);
+  for (; is_digit(*p); p++) {
+    whole = whole * 10 + uint64_t(*p - '0');
+    if (whole > kMaxDurationMs) return fail("duration is too long", text, len);
+  }
+  if (*p == '.') {
+    p++;
+    if (!is_digit(*p)) return fail("expected digits after '.'", text, len);
+    for (; is_digit(*p); p++)
+      if (frac_div < 1000000) frac = frac * 10 + uint64_t(*p - '0'), frac_div *= 10;
+  }
+  uint64_t unit;
+  if (p == end || same_word(p, int(end - p), "S")) unit = 1000;
+  else if (same_word(p, int(end - p), "MS")) unit = 1;
+  else if (same_word(p, int(end - p), "M")) unit = 60000;
+  else return fail("unknown unit (use ms, s or m)", text, len, p, end);
+  uint64_t v = whole * unit + frac * unit / frac_div;
+  if (v > kMaxDurationMs) return fail("duration is too long", text, len);
+  *ms = uint32_t(v);
+  return Error{};
+}
+
+}  // namespace remap

@@ -1,0 +1,257 @@
+// tests/harness.hpp: run the real ./remit (and the real peers) and watch.
+//
+// Every end-to-end test starts a real process tree: remit, or remit as PID 1
+// of a new PID namespace (unshare --pid --fork --mount-proc), with stdout
+// and stderr captured to files.  Waits poll with short sleeps and always
+// have a limit, so a hung remit fails the test instead of hanging the run.
+#pragma once
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace t {
+
+inline double now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+
+inline void sleep_s(double s) {
+  timespec ts{time_t(s), long((s - double(time_t(s))) * 1e9)};
+  nanosleep(&ts, nullptr);
+}
+
+inline std::string slurp(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// The repository root (tests run from it) and the binary under test.
+inline std::string root() {
+  char buf[PATH_MAX];
+  return getcwd(buf, sizeof buf) ? buf : ".";
+}
+inline std::string remit() {
+  const char *env = getenv("REMIT_BIN");
+  return env ? env : root() + "/remit";
+}
+
+// A fresh scratch directory for one test.
+inline std::string scratch() {
+  char tmpl[] = "/tmp/remit-test-XXXXXX";
+  cr_assert(mkdtemp(tmpl), "mkdtemp failed");
+  return tmpl;
+}
+
+// remit installed under another name (tini, dumb-init, ...), as a symlink.
+inline std::string as_name(const std::string &name) {
+  std::string dir = scratch();
+  std::string path = dir + "/" + name;
+  cr_assert(symlink(remit().c_str(), path.c_str()) == 0, "symlink %s", path.c_str());
+  return path;
+}
+
+// nats-server lives in /usr/sbin, which is not always on PATH.
+inline std::string nats_server() {
+  for (const char *p : {"/usr/sbin/nats-server", "/usr/bin/nats-server"})
+    if (access(p, X_OK) == 0) return p;
+  cr_assert_fail("nats-server is not installed (apt-get install nats-server)");
+  return "";
+}
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+inline int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  bind(fd, (sockaddr *)&a, sizeof a);
+  getsockname(fd, (sockaddr *)&a, &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct Spec {
+  std::vector<std::string> argv;  // argv[0] "remit" means ./remit
+  std::vector<std::string> env;   // "NAME=value" set for the run, "NAME" unset
+  bool pid1 = false;              // remit as PID 1 of a new PID namespace
+  std::string input;              // stdin; /dev/null when empty
+  std::string cwd;                // working directory, if not the root
+};
+
+struct Result {
+  bool exited = false;
+  int code = 0;  // exit code, when exited
+  int sig = 0;   // the signal that killed it, when not
+  std::string out, err;
+  double secs = 0;
+  int status() const { return exited ? code : 128 + sig; }
+};
+
+// /proc/PID/status field, e.g. field(pid, "SigBlk").
+inline std::string status_field(pid_t pid, const std::string &name) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.compare(0, name.size() + 1, name + ":") == 0) {
+      size_t i = name.size() + 1;
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) i++;
+      return line.substr(i);
+    }
+  return "";
+}
+
+// The direct children of pid, from /proc/PID/task/*/children.
+inline std::vector<pid_t> children(pid_t pid) {
+  std::vector<pid_t> out;
+  std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR *d = opendir(dir.c_str());
+  if (!d) return out;
+  while (dirent *e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::istringstream in(slurp(dir + "/" + e->d_name + "/children"));
+    pid_t c;
+    while (in >> c) out.push_back(c);
+  }
+  closedir(d);
+  return out;
+}
+
+struct Proc {
+  pid_t pid = -1;  // what we forked: remit, or unshare
+  bool pid1 = false;
+  std::string dir, out_path, err_path;
+  double started = 0;
+  bool reaped = false;
+  Result result;
+
+  // remit's pid as seen from here (under unshare: unshare's only child).
+  pid_t init_pid(double limit = 5) {
+    if (!pid1) return pid;
+    for (double end = now() + limit; now() < end; sleep_s(0.005)) {
+      std::vector<pid_t> c = children(pid);
+      if (!c.empty()) return c[0];
+    }
+    cr_assert_fail("unshare started no child");
+    return -1;
+  }
+  // The program remit started: remit's first child.
+  pid_t child_pid(double limit = 5) {
+    pid_t init = init_pid();
+    for (double end = now() + limit; now() < end; sleep_s(0.005)) {
+      std::vector<pid_t> c = children(init);
+      if (!c.empty()) return c[0];
+    }
+    cr_assert_fail("remit started no child");
+    return -1;
+  }
+  void signal(int sig) { kill(init_pid(), sig); }
+
+  std::string out() const { return slurp(out_path); }
+  std::string err() const { return slurp(err_path); }
+
+  // Waits until stdout (or stderr) contains `needle`.
+  bool wait_for(const std::string &needle, double limit = 10, bool on_err = false) {
+    for (double end = now() + limit; now() < end; sleep_s(0.01))
+      if ((on_err ? err() : out()).find(needle) != std::string::npos) return true;
+    return false;
+  }
+
+  // Waits for the process to end; past `limit` it is killed and the test fails.
+  Result wait(double limit = 20) {
+    if (reaped) return result;
+    int st = 0;
+    for (double end = now() + limit;;) {
+      pid_t r = waitpid(pid, &st, WNOHANG);
+      if (r == pid) break;
+      if (now() > end) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        cr_assert_fail("timed out after %.1fs; stderr: %s", limit, err().c_str());
+      }
+      sleep_s(0.002);
+    }
+    reaped = true;
+    result.exited = WIFEXITED(st);
+    result.code = WIFEXITED(st) ? WEXITSTATUS(st) : 0;
+    result.sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+    result.secs = now() - started;
+    result.out = out();
+    result.err = err();
+    return result;
+  }
+};
+
+inline Proc start(const Spec &spec) {
+  Proc p;
+  p.pid1 = spec.pid1;
+  p.dir = scratch();
+  p.out_path = p.dir + "/stdout";
+  p.err_path = p.dir + "/stderr";
+  std::string in_path = "/dev/null";
+  if (!spec.input.empty()) {
+    in_path = p.dir + "/stdin";
+    std::ofstream(in_path, std::ios::binary) << spec.input;
+  }
+  std::vector<std::string> args;
+  if (spec.pid1) args = {"unshare", "--pid", "--fork", "--mount-proc"};
+  for (size_t i = 0; i < spec.argv.size(); i++)
+    args.push_back(i == 0 && spec.argv[0] == "remit" ? remit() : spec.argv[i]);
+  std::vector<char *> argv;
+  for (std::string &a : args) argv.push_back(&a[0]);
+  argv.push_back(nullptr);
+
+  p.started = now();
+  p.pid = fork();
+  cr_assert(p.pid >= 0, "fork failed");
+  if (p.pid == 0) {
+    setpgid(0, 0);  // so a timed-out test can kill the whole tree
+    for (const std::string &e : spec.env) {
+      size_t eq = e.find('=');
+      if (eq == std::string::npos) unsetenv(e.c_str());
+      else setenv(e.substr(0, eq).c_str(), e.substr(eq + 1).c_str(), 1);
+    }
+    // A clean signal state, whatever the test runner left behind.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int s = 1; s < 32; s++)
+      if (s != SIGKILL && s != SIGSTOP) ::signal(s, SIG_DFL);
+    if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) _exit(120);
+    int in = open(in_path.c_str(), O_RDONLY);
+    int out = open(p.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(p.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(in, 0), dup2(out, 1), dup2(err, 2);
+    for (int fd = 3; fd < 1024; fd++) close(fd);
+    execvp(argv[0], argv.data());
+    _exit(121);
+  }
+  return p;
+}
+
+inline Result run(const Spec &spec, double limit = 20) { return start(spec).wait(limit); }
+
+// A shell command line, for argv.
+inline std::vector<std::string> sh(const std::string &script) { return {"/bin/sh", "-c", script}; }
+
+}  // namespace t
