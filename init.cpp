@@ -124,10 +124,9 @@ pid_t spawn(Run &run, int *status) {
     _exit(127);
   }
   if (pid < 0) exec_errno = errno;
-  if (!exec_errno) {
-    if (!set.new_session) setpgid(pid, pid);  // harmless if the child did it
-    return pid;
-  }
+  // vfork returns only once the child has exec'd or died, so its setpgid
+  // has happened: no race for the parent to close.
+  if (!exec_errno) return pid;
   if (pid > 0) waitpid(pid, nullptr, 0);
   const Personality &who = *set.who;
   *status = exec_errno == ENOENT ? who.missing_status
