@@ -11,12 +11,20 @@ struct Out {
   char buf[1024];
   explicit Out(int fd_) : fd(fd_) {}
 
+  // A text longer than the buffer (--help) goes out in several writes
+  // rather than being cut short; a message line never gets that long.
   Out &put(const char *s, int len) {
-    for (int i = 0; i < len && n < int(sizeof buf); i++) buf[n++] = s[i];
+    for (int i = 0; i < len; i++) {
+      if (n == int(sizeof buf)) flush();
+      buf[n++] = s[i];
+    }
     return *this;
   }
   Out &operator<<(const char *s) {
-    while (s && *s && n < int(sizeof buf)) buf[n++] = *s++;
+    while (s && *s) {
+      if (n == int(sizeof buf)) flush();
+      buf[n++] = *s++;
+    }
     return *this;
   }
   Out &operator<<(char c) { return put(&c, 1); }
