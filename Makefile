@@ -38,6 +38,14 @@ deps:
 test: deps remit tests/runner
 	tests/runner --jobs 2
 
+# The nats-server case end to end (tests/demo.sh); its packages first, so
+# that musl-tools is there before ./remit is built.
+demo-deps:
+	@sh tests/demo.sh --deps
+
+demo: demo-deps remit
+	@sh tests/demo.sh
+
 clean:
 	rm -f remit tests/runner
 
@@ -45,4 +53,4 @@ install: remit
 	install -D -m 755 remit $(DESTDIR)$(PREFIX)/bin/remit
 	install -D -m 644 man/remit.1 $(DESTDIR)$(PREFIX)/share/man/man1/remit.1
 
-.PHONY: deps test clean install
+.PHONY: deps test clean install demo demo-deps
