@@ -46,6 +46,10 @@ demo-deps:
 demo: demo-deps remit
 	@sh tests/demo.sh
 
+# Figures against tini-static, catatonit and dumb-init (bench/RESULTS.md).
+bench: remit
+	@sh bench/bench.sh
+
 clean:
 	rm -f remit tests/runner
 
@@ -53,4 +57,4 @@ install: remit
 	install -D -m 755 remit $(DESTDIR)$(PREFIX)/bin/remit
 	install -D -m 644 man/remit.1 $(DESTDIR)$(PREFIX)/share/man/man1/remit.1
 
-.PHONY: deps test clean install demo demo-deps
+.PHONY: deps test clean install demo demo-deps bench

@@ -1,0 +1,46 @@
+#!/bin/sh
+# bench/bench.sh: `make bench`.  remit against Debian's tini-static,
+# catatonit and dumb-init on the same work, in one run; prints a Markdown
+# table (with the date and the machine) on stdout.  Takes about 1-2 minutes.
+#   BENCH_ROUNDS=20     rounds (start-up: 100 runs of each init per round)
+#   BENCH_ORPHANS=10000 orphans to reap as PID 1
+#   REMIT=./remit       the binary to measure
+set -e
+cd "$(dirname "$0")/.."
+REMIT=${REMIT:-./remit}
+OUT=bench/build
+TINI=/usr/bin/tini-static CATATONIT=/usr/bin/catatonit DUMB_INIT=/usr/bin/dumb-init
+
+# The peers and the tools, from Debian (tini ships tini-static).
+missing=""
+for p in tini catatonit dumb-init util-linux gcc; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+command -v musl-gcc >/dev/null || missing="$missing musl-tools"
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "bench: installing:$missing" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+  else
+    echo "bench: needs these Debian packages:$missing (sudo apt-get install -y$missing)" >&2
+    exit 1
+  fi
+fi
+for f in "$REMIT" $TINI $CATATONIT $DUMB_INIT; do
+  [ -x "$f" ] || { echo "bench: $f not found" >&2; exit 1; }
+done
+
+# The children, static so that they cost every init the same and little:
+# `true` is the smallest static program musl makes.
+mkdir -p $OUT
+musl-gcc -static -Os -s -o $OUT/true bench/true.c
+musl-gcc -static -O2 -s -Wall -o $OUT/work bench/work.c
+gcc -O2 -Wall -o $OUT/bench bench/bench.c
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+echo "remit $(git describe --always --dirty 2>/dev/null || echo '?'), $(date -u '+%Y-%m-%d %H:%M UTC'),"\
+  "Linux $(uname -r), $cpu, $(nproc) CPUs"
+echo "peers: tini $(dpkg-query -W -f='${Version}' tini), catatonit $(dpkg-query -W -f='${Version}' catatonit),"\
+  "dumb-init $(dpkg-query -W -f='${Version}' dumb-init) (Debian packages)"
+echo
+exec $OUT/bench $OUT "$REMIT" $TINI $CATATONIT $DUMB_INIT
