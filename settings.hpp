@@ -506,7 +506,9 @@ inline int read_env(Settings *set) {
     for (; t->name; t++) {
       const char *v = getenv(t->name);
       bool on = true;
-      if (!v || (t->kind != kSetMeansOn && !*v)) continue;
+      // An empty flag counts as unset; an empty value goes to its parser,
+      // which decides (rules accept it, a duration does not).
+      if (!v || (t->kind == kFlag && !*v)) continue;
       if (t->kind == kFlag && !parse_flag(v, &on)) {
         (message(*set->who, kFatal) << t->name << " must be 1 or 0, not '" << v << "'\n").flush();
         return 2;
