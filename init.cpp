@@ -84,7 +84,9 @@ bool shown(const Settings &set, Level level) { return set.verbosity >= level; }
 void register_subreaper(const Settings &set) {
   const Personality &who = *set.who;
   if (getpid() == 1) return;
-  if (set.subreaper || who.subreaper_always) {
+  // --wait-all waits for the child's descendants, which it can only do
+  // if they come to remit when orphaned.
+  if (set.subreaper || set.wait_all || who.subreaper_always) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) return;
     if (shown(set, kWarn))
       (message(who, kWarn) << "cannot register as a child subreaper: " << strerror(errno) << '\n').flush();
@@ -209,8 +211,12 @@ void reap(Run &run) {
 // ----------------------------------------------------------------- finish
 
 // --wait-all: stop whatever else is still running and wait for it, up to
-// the grace period.  As PID 1 that is every process in the namespace; as a
-// wrapper, the child's process group (and, with -s, the orphans reaped).
+// the grace period, then SIGKILL it.  As PID 1 that is every process in
+// the namespace.  As a wrapper, "everyone" cannot mean kill(-1): that is
+// the whole machine.  It is the child's process group, whose members
+// (a subreaper's orphans) remit waits for; only them, so that a daemon
+// which left the group (setsid) and was never signalled cannot hold remit
+// up, least of all after the SIGKILL, where the wait has no deadline.
 void wait_for_the_rest(const Run &run) {
   bool pid1 = getpid() == 1;
   pid_t everyone = pid1 ? -1 : -run.child;
@@ -218,11 +224,11 @@ void wait_for_the_rest(const Run &run) {
   int64_t give_up = now_ms() + (run.set.grace_ms ? run.set.grace_ms : kDefaultWaitAllMs);
   for (;;) {
     pid_t pid;
-    while ((pid = waitpid(-1, nullptr, WNOHANG)) > 0) {}
+    while ((pid = waitpid(everyone, nullptr, WNOHANG)) > 0) {}
     if (pid < 0) break;  // ECHILD: nobody left to wait for
     if (next_signal(give_up) == 0) {
       kill(everyone, SIGKILL);
-      while (waitpid(-1, nullptr, 0) > 0) {}
+      while (waitpid(everyone, nullptr, 0) > 0) {}
       break;
     }
   }
