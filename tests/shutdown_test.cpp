@@ -1,0 +1,481 @@
+// Issue 5: shutdown control.  Signal rewriting (-r, REMIT_REWRITE), the
+// grace period ending in SIGKILL (-t, --grace, REMIT_GRACE), the process
+// group (-g), the stop delay (--stop-delay, REMIT_STOP_DELAY) and
+// --wait-all, end to end with real programs: nats-server, dash scripts that
+// trap signals and write what they saw to files.
+//
+// Timing: only lower bounds that remit guarantees (a timer never fires
+// early) and loose upper bounds far from what the broken behaviour would
+// take.  Ordering is checked through the files the children write, and a
+// second signal is only sent once remit has taken the first off its
+// pending set (/proc/PID/status ShdPnd), so the kernel cannot merge them.
+#include <algorithm>
+
+#include "harness.hpp"
+
+using t::Spec;
+
+namespace {
+
+double wall() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+}
+
+void write_file(const std::string &path, const std::string &text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+bool exists(const std::string &path) { return access(path.c_str(), F_OK) == 0; }
+
+bool wait_file(const std::string &path, double limit = 10) {
+  for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.01))
+    if (exists(path)) return true;
+  return exists(path);
+}
+
+// Waits until `text` shows in the file at `path`.
+bool wait_text(const std::string &path, const std::string &text, double limit = 10) {
+  for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.01))
+    if (t::slurp(path).find(text) != std::string::npos) return true;
+  return false;
+}
+
+// Waits until remit has taken `sig` off its shared pending set, i.e. has
+// received it with sigtimedwait and acted on it.
+void wait_taken(t::Proc &p, int sig, double limit = 10) {
+  pid_t pid = p.init_pid();
+  for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.005)) {
+    std::string pnd = t::status_field(pid, "ShdPnd");
+    if (pnd.empty() || !(strtoull(pnd.c_str(), nullptr, 16) & (1ULL << (sig - 1)))) return;
+  }
+  cr_assert_fail("remit did not take signal %d within %.0fs", sig, limit);
+}
+
+// A process that is still running (not gone, not a zombie).
+bool running(pid_t pid) {
+  std::string state = t::status_field(pid, "State");
+  return !state.empty() && state[0] != 'Z' && state[0] != 'X';
+}
+
+pid_t read_pid(const std::string &path) { return pid_t(atoi(t::slurp(path).c_str())); }
+
+// The time a child wrote after `tag` ("TERM 1700000000.123"), or -1.
+double stamp(const std::string &log, const std::string &tag) {
+  size_t at = log.find(tag + " ");
+  return at == std::string::npos ? -1 : atof(log.c_str() + at + tag.size() + 1);
+}
+
+// A child that logs USR1 and TERM (with the wall-clock time) to $D/log,
+// exits 0 on TERM, and says "ready" once its traps are set.  `wait` on a
+// background sleep, so traps run as soon as a signal comes.
+const char kLogger[] =
+    "trap 'echo \"USR1 $(date +%s.%N)\" >> \"$D/log\"' USR1\n"
+    "trap 'echo \"TERM $(date +%s.%N)\" >> \"$D/log\"; kill $S; exit 0' TERM\n"
+    "sleep 1000 & S=$!\n"
+    "echo ready\n"
+    "while :; do wait $S; done\n";
+
+// A scratch directory with the logger script in it.
+std::string logger_dir() {
+  std::string d = t::scratch();
+  write_file(d + "/logger.sh", kLogger);
+  return d;
+}
+
+// nats-server on a free port under remit with `opts`, stopped by SIGTERM
+// once it is ready.
+t::Result stop_nats(std::vector<std::string> opts, std::vector<std::string> env = {}) {
+  std::vector<std::string> argv = {"remit"};
+  argv.insert(argv.end(), opts.begin(), opts.end());
+  argv.insert(argv.end(), {"--", t::nats_server(), "-a", "127.0.0.1", "-p", std::to_string(t::free_port())});
+  t::Proc p = t::start(Spec{argv, env});
+  cr_assert(p.wait_for("Server is ready", 20, true), "nats-server did not get ready; stderr: %s", p.err().c_str());
+  p.signal(SIGTERM);
+  return p.wait(30);
+}
+
+std::string join(const std::vector<std::string> &v) {
+  std::string s;
+  for (const std::string &a : v) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------- rewriting
+
+Test(shutdown, nats_exits_1_after_sigterm_without_a_rewrite) {
+  // The baseline that makes the rewrite tests mean something.
+  t::Result r = stop_nats({});
+  cr_expect(r.exited && r.code == 1, "expected exit 1, got status %d; stderr: %s", r.status(), r.err.c_str());
+}
+
+Test(shutdown, rewrite_term_to_int_makes_nats_exit_0) {
+  for (std::vector<std::string> opts : std::vector<std::vector<std::string>>{
+           {"-r", "TERM:INT"}, {"-r", "15:2"}, {"--rewrite", "SIGTERM:SIGINT"}, {"--rewrite=TERM:INT"}}) {
+    t::Result r = stop_nats(opts);
+    cr_expect(r.exited && r.code == 0, "%s: expected exit 0, got status %d; stderr: %s", join(opts).c_str(),
+              r.status(), r.err.c_str());
+  }
+}
+
+Test(shutdown, remit_rewrite_variable_makes_nats_exit_0) {
+  t::Result r = stop_nats({}, {"REMIT_REWRITE=TERM:INT"});
+  cr_expect(r.exited && r.code == 0, "expected exit 0, got status %d; stderr: %s", r.status(), r.err.c_str());
+}
+
+Test(shutdown, rule_conditions_see_the_signal_as_received_not_as_rewritten) {
+  // nats exits 0 (it got INT), remit received TERM: 0@TERM applies, 0@INT not.
+  t::Result r = stop_nats({"-r", "TERM:INT", "-m", "0@TERM=5"});
+  cr_expect(r.exited && r.code == 5, "0@TERM=5: expected exit 5, got status %d; stderr: %s", r.status(),
+            r.err.c_str());
+  r = stop_nats({"-r", "TERM:INT", "-m", "0@INT=9"});
+  cr_expect(r.exited && r.code == 0, "0@INT=9: expected exit 0 (INT never received), got status %d", r.status());
+}
+
+Test(shutdown, signal_rewritten_to_0_never_reaches_the_child) {
+  for (bool drop : {false, true}) {
+    std::string d = logger_dir();
+    std::vector<std::string> argv = {"remit"};
+    if (drop) argv.insert(argv.end(), {"-r", "USR1:0"});
+    argv.insert(argv.end(), {"--", "/bin/sh", d + "/logger.sh"});
+    t::Proc p = t::start(Spec{argv, {"D=" + d}});
+    cr_assert(p.wait_for("ready"), "child not ready; stderr: %s", p.err().c_str());
+    p.signal(SIGUSR1);
+    wait_taken(p, SIGUSR1);
+    // remit acts on a signal as it takes it, so a forwarded USR1 would
+    // reach the child before this TERM.
+    p.signal(SIGTERM);
+    t::Result r = p.wait();
+    std::string log = t::slurp(d + "/log");
+    cr_expect(r.exited && r.code == 0, "drop=%d: expected exit 0, got status %d", drop, r.status());
+    cr_expect(log.find("TERM") != std::string::npos, "drop=%d: child never got TERM; log: %s", drop, log.c_str());
+    if (drop)
+      cr_expect(log.find("USR1") == std::string::npos, "-r USR1:0: child saw USR1 anyway; log: %s", log.c_str());
+    else
+      cr_expect(log.find("USR1") != std::string::npos, "without -r: child never saw USR1; log: %s", log.c_str());
+  }
+}
+
+// ---------------------------------------------------------- grace period
+
+// A child that ignores SIGTERM (the disposition survives exec) and would
+// otherwise run for 60 s.
+const std::vector<std::string> kStubborn = {"/bin/sh", "-c", "trap '' TERM; echo ready; exec sleep 60"};
+
+Test(shutdown, child_ignoring_sigterm_is_killed_after_the_grace) {
+  struct Case { std::vector<std::string> opts, env; } cases[] = {
+      {{"-t", "1"}, {}},
+      {{"-t", "1s"}, {}},
+      {{"--grace", "1000ms"}, {}},
+      {{"--grace=0.02m"}, {}},  // 1.2 s
+      {{}, {"REMIT_GRACE=1"}},
+  };
+  for (const Case &c : cases) {
+    std::vector<std::string> argv = {"remit"};
+    argv.insert(argv.end(), c.opts.begin(), c.opts.end());
+    argv.push_back("--");
+    argv.insert(argv.end(), kStubborn.begin(), kStubborn.end());
+    std::string what = join(c.opts) + join(c.env);
+    t::Proc p = t::start(Spec{argv, c.env});
+    cr_assert(p.wait_for("ready"), "%s: child not ready", what.c_str());
+    double t0 = t::now();
+    p.signal(SIGTERM);
+    t::Result r = p.wait(40);
+    double secs = t::now() - t0;
+    // Outside PID 1 remit dies by the child's KILL, as the shell sees 137.
+    cr_expect(r.status() == 137, "%s: expected status 137 (KILL), got %d; stderr: %s", what.c_str(), r.status(),
+              r.err.c_str());
+    cr_expect(secs >= 0.99 && secs < 20, "%s: expected the KILL after about 1 s (60 s without), took %.2f s",
+              what.c_str(), secs);
+  }
+}
+
+Test(shutdown, kill_after_grace_is_137_as_pid1_and_a_rule_can_map_it) {
+  for (bool rule : {false, true}) {
+    std::vector<std::string> argv = {"remit", "-t", "1"};
+    if (rule) argv.insert(argv.end(), {"-m", "KILL@TERM=0"});
+    argv.push_back("--");
+    argv.insert(argv.end(), kStubborn.begin(), kStubborn.end());
+    t::Proc p = t::start(Spec{argv, {}, true});
+    cr_assert(p.wait_for("ready"), "child not ready; stderr: %s", p.err().c_str());
+    double t0 = t::now();
+    p.signal(SIGTERM);
+    t::Result r = p.wait(40);
+    double secs = t::now() - t0;
+    int want = rule ? 0 : 137;
+    cr_expect(r.exited && r.code == want, "rule=%d: expected exit %d, got status %d; stderr: %s", rule, want,
+              r.status(), r.err.c_str());
+    cr_expect(secs >= 0.99 && secs < 20, "rule=%d: expected about 1 s (60 s without the grace), took %.2f s", rule,
+              secs);
+  }
+}
+
+Test(shutdown, child_that_stops_quickly_is_not_held_back_by_a_long_grace) {
+  std::string d = logger_dir();
+  t::Proc p = t::start(Spec{{"remit", "-t", "60", "--", "/bin/sh", d + "/logger.sh"}, {"D=" + d}});
+  cr_assert(p.wait_for("ready"), "child not ready");
+  double t0 = t::now();
+  p.signal(SIGTERM);
+  t::Result r = p.wait(90);
+  double secs = t::now() - t0;
+  cr_expect(r.exited && r.code == 0, "expected exit 0, got status %d", r.status());
+  cr_expect(secs < 20, "a child that ended at once held remit for %.1f s (grace 60 s)", secs);
+
+  // And nats-server, stopped the way it likes, with a long grace.
+  t::Result n = stop_nats({"-r", "TERM:INT", "-t", "60"});
+  cr_expect(n.exited && n.code == 0, "nats: expected exit 0, got status %d", n.status());
+  cr_expect(n.secs < 40, "nats: remit took %.1f s in all with a 60 s grace", n.secs);
+}
+
+Test(shutdown, bad_durations_are_refused_before_starting_anything) {
+  const char *bad[] = {"-1", "soon", "10x", "", "1.5.5", "99999999999999999999", " 1", "1 s", "s", "1e3"};
+  const char *where[] = {"-t", "--grace", "--stop-delay", "REMIT_GRACE", "REMIT_STOP_DELAY"};
+  std::string d = t::scratch();
+  std::string marker = d + "/started";
+  for (const char *w : where)
+    for (const char *v : bad) {
+      Spec s{{"remit"}};
+      if (w[0] == '-') s.argv.insert(s.argv.end(), {w, v});
+      else s.env = {std::string(w) + "=" + v};
+      s.argv.insert(s.argv.end(), {"--", "/bin/touch", marker});
+      t::Result r = t::run(s);
+      size_t lines = std::count(r.err.begin(), r.err.end(), '\n');
+      cr_expect(r.exited && r.code == 2, "%s '%s': expected exit 2, got status %d", w, v, r.status());
+      cr_expect(lines == 1 && r.err.back() == '\n', "%s '%s': expected one line on stderr, got: %s", w, v,
+                r.err.c_str());
+      cr_expect(r.err.find(w) != std::string::npos, "%s '%s': message does not name %s: %s", w, v, w,
+                r.err.c_str());
+      cr_expect(!exists(marker), "%s '%s': the child was started", w, v);
+      unlink(marker.c_str());
+    }
+}
+
+Test(shutdown, good_durations_are_accepted) {
+  for (const char *v : {"0", "1", "1.5", "2s", "250ms", "0.5m", "1MS", "007"}) {
+    t::Result r = t::run(Spec{{"remit", "-t", v, "--stop-delay", v, "--", "/bin/true"}});
+    cr_expect(r.exited && r.code == 0, "-t/--stop-delay '%s': expected exit 0, got %d: %s", v, r.status(),
+              r.err.c_str());
+  }
+}
+
+// ------------------------------------------------------- process group
+
+// The program is a shell that starts a grandchild trapping TERM (and
+// writing $D/gc when it gets it), then waits.
+void grandchild_scripts(const std::string &d) {
+  write_file(d + "/inner.sh",
+             "trap 'echo TERM > \"$D/gc\"; kill $S; exit 0' TERM\n"
+             "sleep 1000 & S=$!\n"
+             "echo $$ > \"$D/inner.tmp\" && mv \"$D/inner.tmp\" \"$D/inner\"\n"
+             "while :; do wait $S; done\n");
+  write_file(d + "/outer.sh", "/bin/sh \"$D/inner.sh\" &\nwait\n");
+}
+
+Test(shutdown, group_option_signals_the_grandchild) {
+  for (const char *how : {"-g", "--group", "REMIT_GROUP=1"}) {
+    std::string d = t::scratch();
+    grandchild_scripts(d);
+    Spec s{{"remit"}, {"D=" + d}};
+    if (how[0] == '-') s.argv.push_back(how);
+    else s.env.push_back(how);
+    s.argv.insert(s.argv.end(), {"--", "/bin/sh", d + "/outer.sh"});
+    t::Proc p = t::start(s);
+    cr_assert(wait_file(d + "/inner"), "%s: grandchild not ready", how);
+    p.signal(SIGTERM);
+    t::Result r = p.wait();
+    // The shell itself died by TERM; remit, outside PID 1, likewise.
+    cr_expect(r.status() == 128 + SIGTERM, "%s: expected status 143, got %d", how, r.status());
+    cr_expect(wait_text(d + "/gc", "TERM"), "%s: the grandchild never got TERM", how);
+  }
+}
+
+Test(shutdown, without_group_the_grandchild_is_not_signalled) {
+  std::string d = t::scratch();
+  grandchild_scripts(d);
+  t::Proc p = t::start(Spec{{"remit", "--", "/bin/sh", d + "/outer.sh"}, {"D=" + d}});
+  pid_t outer = p.child_pid();
+  cr_assert(wait_file(d + "/inner"), "grandchild not ready");
+  pid_t inner = read_pid(d + "/inner");
+  p.signal(SIGTERM);
+  t::Result r = p.wait();
+  cr_expect(r.status() == 128 + SIGTERM, "expected status 143, got %d", r.status());
+  t::sleep_s(1);  // time it would have had to write the file
+  bool alive = running(inner);
+  std::string gc = t::slurp(d + "/gc");
+  kill(-outer, SIGKILL);  // the grandchild and its sleep, still in that group
+  cr_expect(gc.empty(), "without -g the grandchild got TERM: %s", gc.c_str());
+  cr_expect(alive, "without -g the grandchild %d should still be running", int(inner));
+}
+
+// ------------------------------------------------------------ stop delay
+
+Test(shutdown, stop_delay_holds_term_while_usr1_passes_at_once) {
+  struct Case { std::vector<std::string> opts, env; } cases[] = {
+      {{"--stop-delay", "3"}, {}},
+      {{}, {"REMIT_STOP_DELAY=3000ms"}},
+  };
+  for (const Case &c : cases) {
+    std::string d = logger_dir();
+    std::string what = join(c.opts) + join(c.env);
+    std::vector<std::string> argv = {"remit"};
+    argv.insert(argv.end(), c.opts.begin(), c.opts.end());
+    argv.insert(argv.end(), {"--", "/bin/sh", d + "/logger.sh"});
+    std::vector<std::string> env = c.env;
+    env.push_back("D=" + d);
+    t::Proc p = t::start(Spec{argv, env});
+    cr_assert(p.wait_for("ready"), "%s: child not ready", what.c_str());
+    double sent = wall();
+    p.signal(SIGTERM);
+    wait_taken(p, SIGTERM);
+    p.signal(SIGUSR1);
+    cr_assert(wait_text(d + "/log", "USR1", 20), "%s: USR1 never reached the child", what.c_str());
+    std::string log = t::slurp(d + "/log");
+    cr_expect(log.find("TERM") == std::string::npos, "%s: TERM was not held: it came with or before USR1: %s",
+              what.c_str(), log.c_str());
+    t::Result r = p.wait(30);
+    log = t::slurp(d + "/log");
+    cr_expect(r.exited && r.code == 0, "%s: expected exit 0, got status %d", what.c_str(), r.status());
+    double usr1 = stamp(log, "USR1"), term = stamp(log, "TERM");
+    cr_expect(usr1 > 0 && term > usr1, "%s: expected USR1 then TERM in the child's log: %s", what.c_str(),
+              log.c_str());
+    cr_expect(term - sent >= 2.95, "%s: TERM reached the child %.2f s after it was sent (delay 3 s)", what.c_str(),
+              term - sent);
+  }
+}
+
+Test(shutdown, second_stop_signal_during_the_delay_forwards_at_once) {
+  std::string d = logger_dir();
+  t::Proc p = t::start(Spec{{"remit", "--stop-delay", "60", "--", "/bin/sh", d + "/logger.sh"}, {"D=" + d}});
+  cr_assert(p.wait_for("ready"), "child not ready");
+  double t0 = t::now();
+  p.signal(SIGTERM);
+  wait_taken(p, SIGTERM);
+  p.signal(SIGTERM);  // the impatient second one
+  t::Result r = p.wait(90);
+  double secs = t::now() - t0;
+  std::string log = t::slurp(d + "/log");
+  cr_expect(r.exited && r.code == 0, "expected exit 0 (child trapped TERM), got status %d", r.status());
+  cr_expect(log.find("TERM") != std::string::npos, "the child never got TERM: %s", log.c_str());
+  cr_expect(secs < 30, "remit waited %.1f s: the second stop signal did not cut the 60 s delay", secs);
+}
+
+Test(shutdown, grace_starts_when_the_held_signal_is_forwarded) {
+  // 1 s delay then 1 s grace: the KILL comes no sooner than 2 s.
+  t::Proc p = t::start(Spec{{"remit", "--stop-delay", "1", "-t", "1", "--", "/bin/sh", "-c",
+                             "trap '' TERM; echo ready; exec sleep 60"}});
+  cr_assert(p.wait_for("ready"), "child not ready");
+  double t0 = t::now();
+  p.signal(SIGTERM);
+  t::Result r = p.wait(40);
+  double secs = t::now() - t0;
+  cr_expect(r.status() == 137, "expected status 137, got %d", r.status());
+  cr_expect(secs >= 1.98 && secs < 20, "expected delay + grace, about 2 s; took %.2f s", secs);
+}
+
+// -------------------------------------------------------------- wait-all
+
+// The program starts a background shell (bg.sh), waits until it is ready,
+// then exits 3.
+void wait_all_scripts(const std::string &d, const std::string &bg) {
+  write_file(d + "/bg.sh", bg);
+  write_file(d + "/main.sh",
+             "/bin/sh \"$D/bg.sh\" &\n"
+             "while [ ! -e \"$D/ready\" ]; do sleep 0.01; done\n"
+             "exit 3\n");
+}
+
+// A background process that, on TERM, takes a second to finish its work.
+const char kDiligent[] =
+    "trap 'sleep 1; echo finished > \"$D/done\"; exit 0' TERM\n"
+    "echo $$ > \"$D/ready\"\n"
+    "while :; do sleep 0.05; done\n";
+
+Test(shutdown, wait_all_as_pid1_lets_a_background_process_finish) {
+  for (bool wait_all : {false, true}) {
+    std::string d = t::scratch();
+    wait_all_scripts(d, kDiligent);
+    std::vector<std::string> argv = {"remit", "-m", "3=7"};
+    if (wait_all) argv.push_back("--wait-all");
+    argv.insert(argv.end(), {"--", "/bin/sh", d + "/main.sh"});
+    t::Result r = t::run(Spec{argv, {"D=" + d}, true}, 40);
+    std::string done = t::slurp(d + "/done");
+    cr_expect(r.exited && r.code == 7, "wait_all=%d: expected exit 7 (3 through 3=7), got status %d; stderr: %s",
+              wait_all, r.status(), r.err.c_str());
+    if (wait_all)
+      cr_expect(done == "finished\n", "--wait-all: the background process did not finish its work: '%s'",
+                done.c_str());
+    else
+      cr_expect(done.empty(), "without --wait-all the background process should die at once, but wrote '%s'",
+                done.c_str());
+  }
+}
+
+Test(shutdown, wait_all_variable_lets_a_background_process_finish) {
+  std::string d = t::scratch();
+  wait_all_scripts(d, kDiligent);
+  t::Result r = t::run(Spec{{"remit", "--", "/bin/sh", d + "/main.sh"}, {"D=" + d, "REMIT_WAIT_ALL=1"}, true}, 40);
+  cr_expect(r.exited && r.code == 3, "expected exit 3, got status %d", r.status());
+  cr_expect(t::slurp(d + "/done") == "finished\n", "REMIT_WAIT_ALL=1: the background process did not finish");
+}
+
+Test(shutdown, wait_all_as_pid1_kills_what_ignores_term_after_the_grace) {
+  struct Case { std::vector<std::string> opts; double lo; } cases[] = {
+      {{"-t", "1"}, 0.99},
+      {{}, 4.99},  // the default: 5 s
+  };
+  for (const Case &c : cases) {
+    std::string d = t::scratch();
+    wait_all_scripts(d, "trap '' TERM\necho $$ > \"$D/ready\"\nexec sleep 60\n");
+    std::vector<std::string> argv = {"remit", "--wait-all", "-m", "3=7"};
+    argv.insert(argv.end(), c.opts.begin(), c.opts.end());
+    argv.insert(argv.end(), {"--", "/bin/sh", d + "/main.sh"});
+    t::Proc p = t::start(Spec{argv, {"D=" + d}, true});
+    cr_assert(wait_file(d + "/ready"), "background process not ready");
+    double t0 = t::now();
+    t::Result r = p.wait(60);
+    double secs = t::now() - t0;
+    cr_expect(r.exited && r.code == 7, "%s: expected exit 7, got status %d", join(c.opts).c_str(), r.status());
+    cr_expect(secs >= c.lo && secs < 30, "%s: expected the KILL after %.0f s (60 s without), took %.2f s",
+              join(c.opts).c_str(), c.lo, secs);
+  }
+}
+
+// Outside PID 1 --wait-all stops the child's process group and waits for
+// those of its members that remit reaps (it makes remit a subreaper, so
+// the child's orphans come to it).  Processes that left the group (setsid
+// daemons) are neither signalled nor waited for: remit cannot signal
+// "everyone" outside its own PID namespace.
+Test(shutdown, wait_all_outside_pid1_waits_for_the_childs_group) {
+  std::string d = t::scratch();
+  wait_all_scripts(d, kDiligent);
+  t::Result r = t::run(Spec{{"remit", "--wait-all", "-m", "3=7", "--", "/bin/sh", d + "/main.sh"}, {"D=" + d}}, 40);
+  std::string done = t::slurp(d + "/done");
+  cr_expect(r.exited && r.code == 7, "expected exit 7, got status %d; stderr: %s", r.status(), r.err.c_str());
+  cr_expect(done == "finished\n", "remit exited before the background process finished its work: '%s'",
+            done.c_str());
+}
+
+Test(shutdown, wait_all_outside_pid1_does_not_wait_for_a_daemon_outside_the_group) {
+  std::string d = t::scratch();
+  write_file(d + "/bg.sh", "trap '' TERM\necho $$ > \"$D/ready\"\nexec sleep 60\n");
+  write_file(d + "/main.sh",
+             "setsid /bin/sh -c 'echo $$ > \"$D/daemon\"; exec sleep 60' &\n"
+             "/bin/sh \"$D/bg.sh\" &\n"
+             "while [ ! -e \"$D/ready\" ] || [ ! -e \"$D/daemon\" ]; do sleep 0.01; done\n"
+             "exit 3\n");
+  t::Proc p = t::start(Spec{{"remit", "-s", "--wait-all", "-t", "1", "-m", "3=7", "--", "/bin/sh", d + "/main.sh"},
+                            {"D=" + d}});
+  cr_assert(wait_file(d + "/daemon"), "daemon not started");
+  double t0 = t::now();
+  t::Result r = p.wait(50);
+  double secs = t::now() - t0;
+  pid_t daemon = read_pid(d + "/daemon");
+  bool alive = running(daemon);
+  kill(daemon, SIGKILL);
+  cr_expect(r.exited && r.code == 7, "expected exit 7, got status %d", r.status());
+  cr_expect(secs < 30, "remit waited %.1f s: it should give up on the group after the 1 s grace", secs);
+  cr_expect(alive, "the daemon in its own session should have been left alone");
+}
