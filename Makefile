@@ -12,8 +12,10 @@ FUZZ_SECONDS ?= 60
 # The binary: C++ with C headers only, no exceptions, RTTI or libstdc++,
 # linked with gcc so no C++ runtime comes along.  musl-gcc's specs keep it
 # tiny; without musl-tools, glibc -static works too (about 800 KB).
-MUSL_GCC := $(shell command -v musl-gcc 2>/dev/null)
-BIN_CC := $(if $(MUSL_GCC),$(MUSL_GCC),gcc)
+# Looked up when the recipe runs (=, not :=): `make demo` and `make test`
+# install musl-tools only after the Makefile has been read.
+MUSL_GCC = $(shell command -v musl-gcc 2>/dev/null)
+BIN_CC = $(if $(MUSL_GCC),$(MUSL_GCC),gcc)
 BIN_FLAGS := -x c++ -std=c++17 -nostdinc++ -fno-exceptions -fno-rtti \
 	-fno-threadsafe-statics -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-stack-protector -Os -Wall -Wextra -ffunction-sections -fdata-sections

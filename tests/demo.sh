@@ -66,6 +66,7 @@ case_() {
   shift 4
   n=$((n + 1))
   log=$tmp/case$n.log
+  : >"$log"  # before the job starts, so the readiness grep finds a file
   # shellcheck disable=SC2086  # ENV is a list of NAME=value words
   env $envs "$REMIT" -v "$@" >"$log" 2>&1 &
   pid=$!
