@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,10 +36,10 @@ struct Init {
 };
 
 static struct Init inits[kInits] = {
-    {"remit", 0, 0},
-    {"tini-static", 0, "-s"},
-    {"catatonit", 0, 0},
-    {"dumb-init", 0, 0},
+    {.name = "remit"},
+    {.name = "tini-static", .flag = "-s"},
+    {.name = "catatonit"},
+    {.name = "dumb-init"},
 };
 static char true_path[4096], work_path[4096];
 static char *env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", 0};
@@ -61,8 +62,7 @@ static double median(double *v, int n) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Starts argv with stdin and stderr on /dev/null and stdout on out_fd (or
- * /dev/null), the driver's signal mask cleared. */
+/* Starts argv with stdin and stderr on /dev/null and stdout on out_fd, the driver's signal mask cleared. */
 static pid_t start(char **argv, int out_fd) {
   pid_t pid = vfork();
   if (pid == 0) {
@@ -70,7 +70,7 @@ static pid_t start(char **argv, int out_fd) {
     sigemptyset(&empty);
     sigprocmask(SIG_SETMASK, &empty, NULL);
     dup2(devnull, 0);
-    dup2(out_fd >= 0 ? out_fd : devnull, 1);
+    dup2(out_fd, 1);
     dup2(devnull, 2);
     execve(argv[0], argv, env);
     _exit(127);
@@ -100,7 +100,7 @@ static char **command(const struct Init *init, char **rest, int pid1) {
 
 static int run(char **argv, int out_fd) {
   int st;
-  pid_t pid = start(argv, out_fd);
+  pid_t pid = start(argv, out_fd < 0 ? devnull : out_fd);
   if (pid < 0 || waitpid(pid, &st, 0) < 0) return -1;
   return st;
 }
@@ -181,7 +181,7 @@ static void idle(double seconds) {
   char *rest[] = {work_path, "pause", 0};
   pid_t outer[kInits], init_pid[kInits];
   long before[kInits];
-  for (int i = 0; i < kInits; i++) outer[i] = start(command(&inits[i], rest, 1), -1);
+  for (int i = 0; i < kInits; i++) outer[i] = start(command(&inits[i], rest, 1), devnull);
   for (int i = 0; i < kInits; i++) {
     init_pid[i] = 0;
     /* wait until the init runs and has started its child */
@@ -248,7 +248,7 @@ static double round_trips(int i, double seconds) {
   sigemptyset(&usr2);
   sigaddset(&usr2, SIGUSR2);
   struct timespec limit = {2, 0};
-  pid_t pid = start(command(&inits[i], rest, 0), -1);
+  pid_t pid = start(command(&inits[i], rest, 0), devnull);
   double rate = -1;
   if (sigtimedwait(&usr2, NULL, &limit) == SIGUSR2) { /* child ready */
     long n = 0;
@@ -394,6 +394,19 @@ int main(int argc, char **argv) {
   const char *orphans = getenv("BENCH_ORPHANS") ? getenv("BENCH_ORPHANS") : "10000";
   int pid1 = geteuid() == 0 && access("/usr/bin/unshare", X_OK) == 0;
 
+  /* Everything on one CPU (inherited by the inits and their children):
+   * wake-ups across CPUs, costly and erratic in a VM, would otherwise
+   * decide the signal and reaping figures more than the inits do. */
+  const char *cpu_env = getenv("BENCH_CPU");
+  int cpu = cpu_env ? atoi(cpu_env) : (int)sysconf(_SC_NPROCESSORS_ONLN) - 1;
+  if (cpu_env && !strcmp(cpu_env, "none")) cpu = -1;
+  if (cpu >= 0) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) < 0) cpu = -1;
+  }
+
   sizes();
   fprintf(stderr, "bench: start-up (%d rounds x %d runs each)...\n", rounds, 100);
   startup(rounds, 100);
@@ -422,8 +435,8 @@ int main(int argc, char **argv) {
   }
   row("signal round trips through the init (median)", c_sig, "", v_sig, 0);
   printf("\nstart-up: %d runs of each, bare `true` included; signals and reaping: %d rounds; "
-         "the inits take turns within every round.\n",
-         ntimes[0], rounds / 2 + 1);
+         "the inits take turns within every round; %s.\n",
+         ntimes[0], rounds / 2 + 1, cpu >= 0 ? "all on one CPU (BENCH_CPU=none to let them roam)" : "CPUs unpinned");
 
   /* The targets of issue 8, said plainly; informative, not a verdict. */
   const struct Init *r = &inits[0];

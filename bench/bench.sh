@@ -5,6 +5,7 @@
 #   BENCH_ROUNDS=20     rounds (start-up: 100 runs of each init per round)
 #   BENCH_ORPHANS=10000 orphans to reap as PID 1
 #   REMIT=./remit       the binary to measure
+#   BENCH_CPU=N         the CPU to run everything on (default: the last; none)
 set -e
 cd "$(dirname "$0")/.."
 REMIT=${REMIT:-./remit}
@@ -42,5 +43,9 @@ echo "remit $(git describe --always --dirty 2>/dev/null || echo '?'), $(date -u 
   "Linux $(uname -r), $cpu, $(nproc) CPUs"
 echo "peers: tini $(dpkg-query -W -f='${Version}' tini), catatonit $(dpkg-query -W -f='${Version}' catatonit),"\
   "dumb-init $(dpkg-query -W -f='${Version}' dumb-init) (Debian packages)"
+# How busy the machine is without us: the figures mean little on a busy one.
+cpu_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat; }
+set -- $(cpu_busy); sleep 1; set -- "$@" $(cpu_busy)
+echo "CPU busy in the second before: $(( ($3 - $1) * 100 / ($3 - $1 + $4 - $2 + 1) ))% (figures mean most on an otherwise idle machine)"
 echo
 exec $OUT/bench $OUT "$REMIT" $TINI $CATATONIT $DUMB_INIT

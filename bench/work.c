@@ -1,7 +1,6 @@
 /* work.c: the programs the benchmark runs UNDER each init (the same
  * static binary for every init, so only the init differs).
  *
- *   work true             exit 0 at once (the static `true` of start-up)
  *   work pause            sleep forever (the idle child)
  *   work respond PID      answer every SIGUSR1 with a SIGUSR2 to PID
  *   work orphans N        hand N zombies to PID 1 at once, print the
@@ -77,7 +76,7 @@ static int orphans(int n) {
   return 0;
 }
 int main(int argc, char **argv) {
-  if (argc < 2 || !strcmp(argv[1], "true")) return 0;
+  if (argc < 2) return 2;
   if (!strcmp(argv[1], "pause")) for (;;) pause();
   if (!strcmp(argv[1], "respond") && argc > 2) return respond(atoi(argv[2]));
   if (!strcmp(argv[1], "orphans") && argc > 2) return orphans(atoi(argv[2]));
