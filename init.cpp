@@ -35,6 +35,13 @@ int set_mask(int how, const SigSet *set, SigSet *old) {
   return int(syscall(SYS_rt_sigprocmask, how, set, old, sizeof(SigSet)));
 }
 
+// The same for dispositions: the kernel's struct sigaction, no flags.
+struct KAction { void (*handler)(int); unsigned long flags, restorer; SigSet mask; };
+void set_action(int sig, void (*handler)(int), KAction *old = nullptr) {
+  KAction act = {handler, 0, 0, 0};
+  syscall(SYS_rt_sigaction, sig, &act, old, sizeof(SigSet));
+}
+
 int64_t now_ms() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -67,6 +74,7 @@ int64_t earliest(int64_t a, int64_t b) { return a < 0 ? b : b < 0 ? a : a < b ? 
 struct Run {
   const Settings &set;
   SigSet child_mask = 0;  // the mask remit was started with, for the child
+  bool chld_ignored = false;  // and whether SIGCHLD was ignored, likewise
   pid_t child = 0;
   bool done = false;       // the child has ended and been reaped
   int wstatus = 0;
@@ -120,6 +128,7 @@ pid_t spawn(Run &run, int *status) {
       setpgid(0, 0);
       if (take_terminal) tcsetpgrp(0, getpid());
     }
+    if (run.chld_ignored) set_action(SIGCHLD, SIG_IGN);
     set_mask(SIG_SETMASK, &run.child_mask, nullptr);
     execvp(argv[0], argv);
     exec_errno = errno;
@@ -266,8 +275,7 @@ void die_by(int sig) {
   // refuse signals 32-34, and remit needs neither.
   struct rlimit no_core = {0, 0};
   syscall(SYS_prlimit64, 0, RLIMIT_CORE, &no_core, nullptr);
-  struct { void (*handler)(int); unsigned long flags, restorer; SigSet mask; } dfl = {SIG_DFL, 0, 0, 0};
-  syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof(SigSet));
+  set_action(sig, SIG_DFL);
   SigSet one = bit(sig);
   kill(getpid(), sig);
   set_mask(SIG_UNBLOCK, &one, nullptr);
@@ -333,6 +341,12 @@ int main(int argc, char **argv) {
   // be lost in between; the child gets back the mask remit started with.
   Run run{set};
   set_mask(SIG_SETMASK, &kAllSignals, &run.child_mask);
+  // An ignored SIGCHLD (inherited, like the mask) lets the kernel reap the
+  // child behind remit's back: remit would wait forever for its status.
+  // So remit takes the default, and the child gets SIG_IGN back.
+  KAction chld;
+  set_action(SIGCHLD, SIG_DFL, &chld);
+  run.chld_ignored = chld.handler == SIG_IGN;
   if (set.pdeath_signal) prctl(PR_SET_PDEATHSIG, set.pdeath_signal);
   register_subreaper(set);
   if (set.pause) return pause_forever();

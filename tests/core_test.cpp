@@ -1,23 +1,394 @@
 // Issue 3: the init itself.  Each test names the behaviour it checks.
+#include <sys/resource.h>
+
+#include <algorithm>
+
 #include "harness.hpp"
 
 using t::Spec;
 
-Test(core, exit_code_passes_through_as_wrapper) {
-  for (int code : {0, 1, 2, 42, 126, 127, 128, 143, 255}) {
+namespace {
+
+// tests/child.c, built for this test (see its header for what it does).
+std::string child_bin() {
+  std::string out = t::scratch() + "/child";
+  std::string cmd = "cc -O1 -o " + out + " " + t::root() + "/tests/child.c";
+  cr_assert(system(cmd.c_str()) == 0, "could not build tests/child.c: %s", cmd.c_str());
+  return out;
+}
+
+// Waits for `needle` on stdout, failing the test (and killing the tree) if
+// it does not come.
+void expect_output(t::Proc &p, const std::string &needle, double limit = 20) {
+  if (p.wait_for(needle, limit)) return;
+  kill(-p.pid, SIGKILL);
+  p.wait();
+  cr_assert_fail("expected '%s' on stdout within %.0fs; stdout: %s; stderr: %s", needle.c_str(), limit,
+                 p.out().c_str(), p.err().c_str());
+}
+
+// Every process below pid, from /proc.
+std::vector<pid_t> descendants(pid_t pid) {
+  std::vector<pid_t> out, todo{pid};
+  while (!todo.empty()) {
+    pid_t p = todo.back();
+    todo.pop_back();
+    for (pid_t c : t::children(p)) out.push_back(c), todo.push_back(c);
+  }
+  return out;
+}
+
+// Polls until remit's direct children are just `child` (every other one,
+// zombie or not, reaped).  Returns the last list seen.
+std::vector<pid_t> wait_for_only_child(pid_t init, pid_t child, double limit = 20) {
+  std::vector<pid_t> kids;
+  for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.02)) {
+    kids = t::children(init);
+    if (kids.size() == 1 && kids[0] == child) break;
+  }
+  return kids;
+}
+
+int zombies_among(const std::vector<pid_t> &pids) {
+  int n = 0;
+  for (pid_t p : pids)
+    if (t::status_field(p, "State").compare(0, 1, "Z") == 0) n++;
+  return n;
+}
+
+long counter(pid_t pid, const char *field) { return atol(t::status_field(pid, field).c_str()); }
+
+int count_lines(const std::string &text, const std::string &line) {
+  int n = 0;
+  size_t at = 0;
+  std::string needle = "\n" + line + "\n";
+  while ((at = text.find(needle, at)) != std::string::npos) n++, at += needle.size() - 1;
+  return n;
+}
+
+int newlines(const std::string &s) { return int(std::count(s.begin(), s.end(), '\n')); }
+
+bool exists(const std::string &path) { return access(path.c_str(), F_OK) == 0; }
+
+}  // namespace
+
+// ------------------------------------------------------ 1. exit statuses
+
+Test(core, every_exit_code_passes_through_as_wrapper) {
+  for (int code = 0; code <= 255; code++) {
     t::Result r = t::run(Spec{{"remit", "--", "/bin/sh", "-c", "exit " + std::to_string(code)}});
-    cr_expect(r.exited && r.code == code, "exit %d: remit gave status %d", code, r.status());
+    cr_expect(r.exited && r.code == code, "exit %d: remit gave status %d (%s)", code, r.status(), r.err.c_str());
   }
 }
 
-Test(core, signal_death_is_128_plus_n_as_pid1) {
-  t::Result r = t::run(Spec{{"remit", "/bin/sh", "-c", "kill -USR1 $$"}, {}, true});
-  cr_expect(r.exited && r.code == 128 + SIGUSR1, "expected exit %d, got status %d (%s)", 128 + SIGUSR1,
-            r.status(), r.err.c_str());
+Test(core, every_exit_code_passes_through_as_pid1) {
+  for (int code = 0; code <= 255; code++) {
+    t::Result r = t::run(Spec{{"remit", "/bin/sh", "-c", "exit " + std::to_string(code)}, {}, true});
+    cr_expect(r.exited && r.code == code, "exit %d as PID 1: remit gave status %d (%s)", code, r.status(),
+              r.err.c_str());
+  }
 }
 
+Test(core, program_is_found_on_path) {
+  t::Result r = t::run(Spec{{"remit", "sh", "-c", "exit 7"}});
+  cr_expect(r.exited && r.code == 7, "remit sh -c 'exit 7': expected 7, got status %d (%s)", r.status(),
+            r.err.c_str());
+}
+
+// ------------------------------------------------------ 2. signal deaths
+
+Test(core, signal_death_is_128_plus_n_as_pid1) {
+  for (int sig : {SIGHUP, SIGINT, SIGKILL, SIGUSR1, SIGTERM, SIGALRM, 37, 64}) {
+    std::string script = "kill -" + std::to_string(sig) + " $$";
+    t::Result r = t::run(Spec{{"remit", "/bin/sh", "-c", script}, {}, true});
+    cr_expect(r.exited && r.code == 128 + sig, "child killed by %d as PID 1: expected exit %d, got status %d (%s)",
+              sig, 128 + sig, r.status(), r.err.c_str());
+  }
+}
+
+// -------------------------------------------- 4. transparent outside PID 1
+
 Test(core, signal_death_is_reraised_outside_pid1) {
-  t::Result r = t::run(Spec{{"remit", "/bin/sh", "-c", "kill -USR1 $$"}});
-  cr_expect(!r.exited && r.sig == SIGUSR1, "expected death by USR1, got exited=%d code=%d sig=%d", r.exited,
-            r.code, r.sig);
+  for (int sig : {SIGHUP, SIGINT, SIGKILL, SIGUSR1, SIGTERM, SIGALRM, 37, 64}) {
+    std::string script = "kill -" + std::to_string(sig) + " $$";
+    t::Result r = t::run(Spec{{"remit", "/bin/sh", "-c", script}});
+    cr_expect(!r.exited && r.sig == sig, "child killed by %d: expected remit to die by %d, got exited=%d code=%d sig=%d",
+              sig, sig, r.exited, r.code, r.sig);
+  }
+}
+
+Test(core, reraise_does_not_leave_a_second_core_dump) {
+  // Core dumps allowed (ulimit -c unlimited) for remit and the child; the
+  // child dumps core on SIGQUIT, remit dies by SIGQUIT without dumping.
+  std::string dir = t::scratch();
+  std::string script = "ulimit -c unlimited && exec " + t::remit() + " -- /bin/sh -c 'kill -QUIT $$'";
+  t::Proc p = t::start(Spec{{"/bin/sh", "-c", script}, {}, false, "", dir});
+  int st = 0;
+  for (double end = t::now() + 20; waitpid(p.pid, &st, WNOHANG) == 0;) {
+    cr_assert(t::now() < end, "remit did not end");
+    t::sleep_s(0.01);
+  }
+  p.reaped = true;
+  cr_expect(WIFSIGNALED(st) && WTERMSIG(st) == SIGQUIT, "expected remit to die by QUIT, got status 0x%x", st);
+  cr_expect(!WCOREDUMP(st), "remit dumped core too (status 0x%x); only the child should", st);
+  // The environment does allow dumps, so the child's is there.
+  std::string pattern = t::slurp("/proc/sys/kernel/core_pattern");
+  if (pattern.compare(0, 4, "core") == 0) {
+    std::string ls = "ls " + dir + " | grep -q '^core'";
+    cr_expect(system(ls.c_str()) == 0, "the child's core file is missing from %s, so this test proves nothing",
+              dir.c_str());
+  }
+}
+
+// ----------------------------------------------------- 5. signal forwarding
+
+static void burst_of_realtime_signals_arrives(bool pid1) {
+  const int n = 500;
+  t::Proc p = t::start(Spec{{"remit", child_bin(), "count", "36"}, {}, pid1});
+  expect_output(p, "ready\n");
+  pid_t init = p.init_pid();
+  for (int i = 0; i < n; i++) cr_assert(kill(init, 35) == 0, "kill %d failed", i);
+  kill(init, 36);  // higher number, so dequeued after every 35 by both
+  expect_output(p, "end\n");
+  t::Result r = p.wait();
+  int got = count_lines(r.out, "35");
+  cr_expect(got == n, "sent %d x signal 35 to remit, the child counted %d", n, got);
+  cr_expect(r.exited && r.code == 0, "expected exit 0, got status %d", r.status());
+}
+
+Test(core, burst_of_queued_signals_each_reaches_the_child) { burst_of_realtime_signals_arrives(false); }
+Test(core, burst_of_queued_signals_each_reaches_the_child_as_pid1) { burst_of_realtime_signals_arrives(true); }
+
+Test(core, every_catchable_signal_is_forwarded) {
+  t::Proc p = t::start(Spec{{"remit", child_bin(), "count", "0"}});
+  expect_output(p, "ready\n");
+  for (int sig = 1; sig <= 64; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD) continue;
+    p.signal(sig);
+    expect_output(p, "\n" + std::to_string(sig) + "\n", 10);
+  }
+  std::string out = p.out();
+  cr_expect(count_lines(out, "17") == 0, "SIGCHLD was forwarded; stdout: %s", out.c_str());
+  kill(p.child_pid(), SIGKILL);
+  p.wait();
+}
+
+// ------------------------------------------------------------- 2/3. reaping
+
+Test(core, thousands_of_orphans_are_reaped_as_pid1) {
+  const int n = 3000;
+  t::Proc p = t::start(Spec{{"remit", child_bin(), "orphans", std::to_string(n)}, {}, true});
+  expect_output(p, "orphans " + std::to_string(n) + "\n", 60);
+  pid_t init = p.init_pid(), child = p.child_pid();
+  std::vector<pid_t> kids = wait_for_only_child(init, child);
+  cr_expect(kids.size() == 1 && kids[0] == child, "after %d orphans, remit still has %zu children (expected only the program)",
+            n, kids.size());
+  int z = zombies_among(descendants(p.pid));
+  cr_expect(z == 0, "%d zombies left in the namespace", z);
+  p.signal(SIGTERM);
+  t::Result r = p.wait();
+  cr_expect(r.exited && r.code == 128 + SIGTERM, "expected 143 after TERM, got %d", r.status());
+}
+
+static void subreaper_adopts_orphans(const Spec &spec) {
+  const int n = 20;
+  t::Proc p = t::start(spec);
+  expect_output(p, "orphans " + std::to_string(n) + "\n");
+  pid_t init = p.init_pid(), child = p.child_pid();
+  std::vector<pid_t> kids = t::children(init);
+  std::vector<pid_t> orphans;
+  for (pid_t k : kids)
+    if (k != child) orphans.push_back(k);
+  cr_expect(orphans.size() == size_t(n), "expected remit to adopt %d orphans, it has %zu children", n, kids.size());
+  for (pid_t o : orphans) {
+    std::string ppid = t::status_field(o, "PPid");
+    cr_expect(atoi(ppid.c_str()) == init, "orphan %d: PPid %s, expected remit's pid %d", o, ppid.c_str(), init);
+    kill(o, SIGKILL);
+  }
+  // Adopted orphans that end are reaped like the rest.
+  kids = wait_for_only_child(init, child);
+  cr_expect(kids.size() == 1 && kids[0] == child, "after the orphans were killed remit has %zu children", kids.size());
+  kill(-child, SIGKILL);
+  p.wait();
+}
+
+Test(core, subreaper_option_adopts_and_reaps_orphans) {
+  subreaper_adopts_orphans(Spec{{"remit", "-s", child_bin(), "orphans", "20", "live"}});
+}
+
+Test(core, remit_subreaper_variable_adopts_and_reaps_orphans) {
+  subreaper_adopts_orphans(Spec{{"remit", child_bin(), "orphans", "20", "live"}, {"REMIT_SUBREAPER=1"}});
+}
+
+Test(core, without_subreaper_orphans_leave_remit_outside_pid1) {
+  // The contrast for the two tests above: remit adopts nothing by default.
+  t::Proc p = t::start(Spec{{"remit", child_bin(), "orphans", "5", "live"}});
+  expect_output(p, "orphans 5\n");
+  pid_t init = p.init_pid(), child = p.child_pid();
+  size_t kids = t::children(init).size();
+  kill(-child, SIGKILL);  // the orphans are still in the child's group
+  p.wait();
+  cr_expect(kids == 1, "without -s remit should have only its child, it had %zu children", kids);
+}
+
+Test(core, zombies_that_reach_remit_are_reaped_without_subreaper) {
+  // CLONE_PARENT makes processes whose parent is remit although remit is
+  // neither PID 1 nor a subreaper; they exit at once.
+  const int n = 200;
+  t::Proc p = t::start(Spec{{"remit", child_bin(), "siblings", std::to_string(n)}});
+  expect_output(p, "siblings " + std::to_string(n) + "\n");
+  pid_t init = p.init_pid(), child = p.child_pid();
+  std::vector<pid_t> kids = wait_for_only_child(init, child);
+  cr_expect(kids.size() == 1 && kids[0] == child, "remit still has %zu children (%d zombies)", kids.size(),
+            zombies_among(kids));
+  p.signal(SIGTERM);
+  t::Result r = p.wait();
+  cr_expect(!r.exited && r.sig == SIGTERM, "expected death by TERM, got status %d", r.status());
+}
+
+// ------------------------------------------------- 6. mask and ignored set
+
+static void child_gets_the_signal_state_remit_started_with(const std::string &blk, const std::string &ign,
+                                                           bool remit_keeps_it = true) {
+  t::Proc p = t::start(Spec{{child_bin(), "exec", blk, ign, t::remit(), "--", "sleep", "1000"}});
+  pid_t init = p.init_pid(), child = p.child_pid();
+  // The child has exec'd sleep once its name says so.
+  for (double end = t::now() + 10; t::now() < end && t::status_field(child, "Name") != "sleep";) t::sleep_s(0.01);
+  std::string got_blk = t::status_field(child, "SigBlk"), got_ign = t::status_field(child, "SigIgn");
+  std::string remit_ign = t::status_field(init, "SigIgn");
+  p.signal(SIGKILL);
+  kill(child, SIGKILL);
+  p.wait();
+  cr_expect(got_blk == blk, "child SigBlk: expected %s (remit's at start), got %s", blk.c_str(), got_blk.c_str());
+  cr_expect(got_ign == ign, "child SigIgn: expected %s (remit's at start), got %s", ign.c_str(), got_ign.c_str());
+  if (remit_keeps_it) cr_expect(remit_ign == ign, "remit's SigIgn changed from %s to %s", ign.c_str(), remit_ign.c_str());
+}
+
+Test(core, child_inherits_empty_mask_not_remits_blocking) {
+  child_gets_the_signal_state_remit_started_with("0000000000000000", "0000000000000000");
+}
+
+Test(core, child_inherits_the_mask_and_ignored_signals_remit_started_with) {
+  // Blocked: HUP, USR1, 33, RTMIN+2 (36).  Ignored: USR2, PIPE, WINCH, 64.
+  child_gets_the_signal_state_remit_started_with("0000000900000201", "8000000008001800");
+}
+
+Test(core, ignored_sigchld_still_gives_the_childs_status) {
+  // With SIGCHLD ignored the kernel would reap the child itself and remit
+  // would wait forever for a status it never gets.
+  for (bool pid1 : {false, true}) {
+    t::Result r = t::run(Spec{{child_bin(), "exec", "0", "10000", t::remit(), "--", "/bin/sh", "-c", "exit 3"},
+                              {}, pid1},
+                         20);
+    cr_expect(r.exited && r.code == 3, "pid1=%d: expected exit 3, got status %d (%s)", pid1, r.status(),
+              r.err.c_str());
+  }
+}
+
+Test(core, ignored_sigchld_is_ignored_in_the_child_too) {
+  // remit itself must not ignore it (see above), but the child still does.
+  child_gets_the_signal_state_remit_started_with("0000000000000000", "0000000000010000", false);
+}
+
+// ------------------------------------------------------- 7. process group
+
+Test(core, child_runs_in_its_own_process_group) {
+  t::Proc p = t::start(Spec{{"remit", "sleep", "1000"}});
+  pid_t init = p.init_pid(), child = p.child_pid();
+  pid_t pgid = getpgid(child), remit_pgid = getpgid(init);
+  p.signal(SIGTERM);
+  p.wait();
+  cr_expect(pgid == child, "child %d is in process group %d, expected its own", child, pgid);
+  cr_expect(pgid != remit_pgid, "child shares remit's process group %d", remit_pgid);
+}
+
+// ---------------------------------------------------------- 8. failures
+
+Test(core, missing_program_exits_127_with_one_line_naming_it) {
+  t::Result r = t::run(Spec{{"remit", "no-such-program-xyz", "arg"}});
+  cr_expect(r.exited && r.code == 127, "expected 127, got status %d", r.status());
+  cr_expect(newlines(r.err) == 1 && r.err.back() == '\n', "expected one line on stderr, got: %s", r.err.c_str());
+  cr_expect(r.err.find("no-such-program-xyz") != std::string::npos && r.err.find("No such file") != std::string::npos,
+            "message should name the program and the reason: %s", r.err.c_str());
+}
+
+Test(core, non_executable_program_exits_126_with_one_line_naming_it) {
+  std::string dir = t::scratch();
+  std::ofstream(dir + "/not-exec") << "#!/bin/sh\nexit 0\n";
+  chmod((dir + "/not-exec").c_str(), 0644);
+  for (const Spec &spec : {Spec{{"remit", dir + "/not-exec"}},
+                           Spec{{"remit", "not-exec"}, {"PATH=" + dir + ":/usr/bin:/bin"}},
+                           Spec{{"remit", dir}}}) {
+    t::Result r = t::run(spec);
+    cr_expect(r.exited && r.code == 126, "%s: expected 126, got status %d (%s)", spec.argv[1].c_str(), r.status(),
+              r.err.c_str());
+    cr_expect(newlines(r.err) == 1, "%s: expected one line on stderr, got: %s", spec.argv[1].c_str(), r.err.c_str());
+    cr_expect(r.err.find(spec.argv[1]) != std::string::npos && r.err.find("ermission denied") != std::string::npos,
+              "message should name the program and the reason: %s", r.err.c_str());
+  }
+}
+
+Test(core, option_errors_exit_2_with_one_line_and_start_nothing) {
+  std::string dir = t::scratch(), flag = dir + "/started";
+  std::vector<std::vector<std::string>> cases = {
+      {"remit", "-x", "touch", flag},           {"remit", "--bogus", "touch", flag},
+      {"remit", "--version=1", "touch", flag},  {"remit", "-m"},
+      {"remit", "--map"},                        {"remit", "-m", "touch", flag},
+      {"remit", "-vx", "touch", flag},          {"remit"},
+      {"remit", "--"},                           {"remit", "-v", "--"},
+  };
+  for (auto &argv : cases) {
+    t::Result r = t::run(Spec{argv});
+    std::string line;
+    for (size_t i = 1; i < argv.size(); i++) line += argv[i] + " ";
+    cr_expect(r.exited && r.code == 2, "remit %s: expected exit 2, got status %d", line.c_str(), r.status());
+    cr_expect(newlines(r.err) == 1 && r.err.back() == '\n', "remit %s: expected one line on stderr, got: '%s'",
+              line.c_str(), r.err.c_str());
+    cr_expect(r.out.empty(), "remit %s: expected nothing on stdout, got: %s", line.c_str(), r.out.c_str());
+    cr_expect(!exists(flag), "remit %s: the program was started", line.c_str());
+  }
+}
+
+// ------------------------------------------------------------- 5. idle
+
+Test(core, idle_remit_never_wakes_up) {
+  t::Proc p = t::start(Spec{{"remit", "sleep", "1000"}});
+  pid_t init = p.init_pid(), child = p.child_pid();
+  for (double end = t::now() + 10; t::now() < end && t::status_field(child, "Name") != "sleep";) t::sleep_s(0.01);
+  t::sleep_s(0.2);  // let start-up settle
+  long before = counter(init, "voluntary_ctxt_switches");
+  t::sleep_s(3);
+  long after = counter(init, "voluntary_ctxt_switches");
+  p.signal(SIGTERM);
+  p.wait();
+  cr_expect(after == before, "idle remit woke up %ld times in 3 s (tini wakes every second)", after - before);
+}
+
+// ------------------------------------------------------- help and version
+
+Test(core, help_goes_to_stdout_and_exits_0) {
+  for (const char *opt : {"-h", "--help"}) {
+    t::Result r = t::run(Spec{{"remit", opt}});
+    cr_expect(r.exited && r.code == 0, "%s: expected exit 0, got %d", opt, r.status());
+    cr_expect(r.out.find("Usage: remit [OPTIONS] [--] PROGRAM [ARGS...]") != std::string::npos,
+              "%s: usage not on stdout: %s", opt, r.out.c_str());
+    cr_expect(r.out.find("--explain") != std::string::npos && r.out.find("REMIT_MAP") != std::string::npos,
+              "%s: help should mention --explain and REMIT_MAP", opt);
+    cr_expect(r.err.empty(), "%s: unexpected stderr: %s", opt, r.err.c_str());
+  }
+}
+
+Test(core, version_goes_to_stdout_and_exits_0) {
+  for (const char *opt : {"--version", "-V"}) {
+    t::Result r = t::run(Spec{{"remit", opt}});
+    cr_expect(r.exited && r.code == 0, "%s: expected exit 0, got %d", opt, r.status());
+    cr_expect(r.out.compare(0, 6, "remit ") == 0 && newlines(r.out) == 1, "%s: expected 'remit VERSION', got '%s'",
+              opt, r.out.c_str());
+  }
+}
+
+Test(core, options_after_the_program_belong_to_it) {
+  t::Result r = t::run(Spec{{"remit", "/bin/sh", "-c", "echo \"$0 $1\"", "-v", "-x"}});
+  cr_expect(r.exited && r.code == 0 && r.out == "-v -x\n", "expected the program to get '-v -x', got status %d, out '%s'",
+            r.status(), r.out.c_str());
 }
