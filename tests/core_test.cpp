@@ -392,3 +392,44 @@ Test(core, options_after_the_program_belong_to_it) {
   cr_expect(r.exited && r.code == 0 && r.out == "-v -x\n", "expected the program to get '-v -x', got status %d, out '%s'",
             r.status(), r.out.c_str());
 }
+
+// ------------------------------------------------------- 7. the terminal
+
+namespace {
+// remit under script(1), so its stdin is a terminal; `keys` is typed on it
+// once the program prints "ready".  Returns what the terminal showed.
+t::Result on_a_terminal(const std::string &remit_args, const std::string &keys, bool *typed) {
+  std::string dir = t::scratch(), fifo = dir + "/keys";
+  cr_assert(mkfifo(fifo.c_str(), 0600) == 0, "mkfifo failed");
+  int keys_fd = open(fifo.c_str(), O_RDWR);  // held open so script never sees EOF early
+  std::string cmd = "exec script -qec \"" + t::remit() + " " + remit_args + "\" /dev/null < " + fifo;
+  t::Proc p = t::start(Spec{{"/bin/sh", "-c", cmd}});
+  *typed = p.wait_for("ready", 20);
+  if (*typed && !keys.empty()) cr_assert(write(keys_fd, keys.data(), keys.size()) == ssize_t(keys.size()));
+  t::Result r = p.wait(20);
+  close(keys_fd);
+  return r;
+}
+}  // namespace
+
+Test(core, child_is_the_terminals_foreground_group) {
+  bool typed;
+  t::Result r = on_a_terminal("-- sh -c 'echo ready; ps -o pgid=,tpgid= -p \\$\\$'", "", &typed);
+  cr_assert(typed, "the program did not start: %s", r.out.c_str());
+  int pgid = 0, tpgid = 0;
+  size_t at = r.out.find("ready");
+  sscanf(r.out.c_str() + r.out.find('\n', at), "%d %d", &pgid, &tpgid);
+  cr_expect(pgid > 0 && pgid == tpgid, "the program's group %d is not the terminal's foreground group %d (%s)", pgid,
+            tpgid, r.out.c_str());
+}
+
+Test(core, ctrl_c_on_the_terminal_reaches_the_program_not_remit) {
+  bool typed;
+  t::Result r = on_a_terminal("-v -- sh -c 'trap \\\"exit 5\\\" INT; echo ready; while :; do sleep 0.05; done'",
+                              "\x03", &typed);
+  cr_assert(typed, "the program did not start: %s", r.out.c_str());
+  cr_expect(r.exited && r.code == 5, "expected the program's 5 after Ctrl-C, got status %d: %s", r.status(),
+            r.out.c_str());
+  cr_expect(r.out.find("exited with 5; received no signal") != std::string::npos,
+            "remit should have received no signal itself: %s", r.out.c_str());
+}
