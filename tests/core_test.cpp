@@ -433,3 +433,50 @@ Test(core, ctrl_c_on_the_terminal_reaches_the_program_not_remit) {
   cr_expect(r.out.find("exited with 5; received no signal") != std::string::npos,
             "remit should have received no signal itself: %s", r.out.c_str());
 }
+
+// ------------------------------------------------------- 9. the binary
+
+Test(core, binary_is_static_small_and_free_of_the_cxx_runtime) {
+  std::string bin = t::slurp(t::remit());
+  cr_assert(bin.size() > 64 && bin.compare(0, 4, "\x7f" "ELF") == 0, "%s is not an ELF file", t::remit().c_str());
+  cr_expect(bin.size() <= 32768, "remit is %zu bytes, more than 32768", bin.size());
+  // Program headers: no interpreter (PT_INTERP) and no dynamic section.
+  const unsigned char *b = reinterpret_cast<const unsigned char *>(bin.data());
+  auto u16 = [&](size_t at) { return unsigned(b[at] | b[at + 1] << 8); };
+  uint64_t phoff = 0;
+  for (int i = 7; i >= 0; i--) phoff = phoff << 8 | b[0x20 + i];
+  unsigned phentsize = u16(0x36), phnum = u16(0x38);
+  cr_assert(b[4] == 2 && phoff + uint64_t(phentsize) * phnum <= bin.size(), "not a 64-bit ELF with program headers");
+  for (unsigned i = 0; i < phnum; i++) {
+    unsigned type = u16(size_t(phoff) + i * phentsize);
+    cr_expect(type != 3 && type != 2, "remit has a %s program header: not static", type == 3 ? "PT_INTERP" : "PT_DYNAMIC");
+  }
+  // Exceptions, RTTI or libstdc++ would leave their names behind.
+  for (const char *name : {"GLIBCXX", "libstdc++", "St9exception", "bad_alloc", "__gxx_personality", "St9type_info"})
+    cr_expect(bin.find(name) == std::string::npos, "remit contains '%s'", name);
+}
+
+Test(core, no_memory_is_mapped_after_start) {
+  // Forwarding hundreds of signals must not allocate: remit's memory map
+  // (the stack aside, which the kernel may grow) stays exactly as it was.
+  t::Proc p = t::start(Spec{{"remit", child_bin(), "count", "36"}});
+  expect_output(p, "ready\n");
+  pid_t init = p.init_pid();
+  auto maps = [&] {
+    std::string all = t::slurp("/proc/" + std::to_string(init) + "/maps"), kept;
+    std::istringstream in(all);
+    for (std::string line; std::getline(in, line);)
+      if (line.find("[stack]") == std::string::npos) kept += line + "\n";
+    return kept;
+  };
+  std::string before = maps();
+  for (int i = 0; i < 300; i++) kill(init, 35);
+  for (int sig : {SIGHUP, SIGUSR1, SIGWINCH, SIGCONT}) kill(init, sig);
+  for (double end = t::now() + 20; t::now() < end && count_lines(p.out(), "35") < 300;) t::sleep_s(0.01);
+  std::string after = maps();
+  kill(init, 36);
+  expect_output(p, "end\n");
+  p.wait();
+  cr_expect(count_lines(p.out(), "35") == 300, "the child counted %d of 300 signals", count_lines(p.out(), "35"));
+  cr_expect(before == after, "remit's memory map changed:\nbefore:\n%s\nafter:\n%s", before.c_str(), after.c_str());
+}
