@@ -265,3 +265,12 @@ Test(rules, explain_validates_rules_and_the_case) {
     cr_expect(r.out.empty(), "--explain %s: nothing should go to stdout, got: %s", bad, r.out.c_str());
   }
 }
+
+Test(rules, signal_deaths_as_pid1_go_through_the_rules_as_128_plus_n) {
+  struct { const char *rule; int status; } cases[] = {{"TERM=0", 0}, {"143=7", 7}, {"1=0", 143}, {"KILL=0", 143}};
+  for (auto &c : cases) {
+    t::Result r = t::run(Spec{{"remit", "-m", c.rule, "--", "/bin/sh", "-c", "kill -TERM $$"}, {}, true});
+    cr_expect(r.exited && r.code == c.status, "as PID 1, -m %s, death by TERM: expected %d, got %d", c.rule, c.status,
+              r.status());
+  }
+}
