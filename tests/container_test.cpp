@@ -53,6 +53,7 @@ void make_rootfs(const std::string &rootfs, bool nats) {
     if (name != "busybox") symlink("busybox", (rootfs + "/bin/" + name).c_str());
   if (!nats) return;
   copy_file(t::remit(), rootfs + "/remit", 0755);
+  symlink("remit", (rootfs + "/tini").c_str());  // an image migrated from tini
   std::string server = t::nats_server();
   copy_file(server, rootfs + "/nats-server", 0755);
   // "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)" and the loader's
@@ -132,9 +133,10 @@ void skip_unless_runc_can_run() {
                  r.err.c_str());
 }
 
-// nats-server on 127.0.0.1, on a port the kernel picks, under /remit.
-Container start_nats(const std::vector<std::string> &env) {
-  return start({"/remit", "--", "/nats-server", "-a", "127.0.0.1", "-p", "-1"}, env);
+// nats-server on 127.0.0.1, on a port the kernel picks, under /remit (or
+// another name for it).
+Container start_nats(const std::vector<std::string> &env, const std::string &init = "/remit") {
+  return start({init, "--", "/nats-server", "-a", "127.0.0.1", "-p", "-1"}, env);
 }
 
 // Waits for "Server is ready", then does what `docker stop` does first.
@@ -190,4 +192,15 @@ Test(container, nats_failing_by_itself_still_exits_1_under_the_rule) {
             "expected nats-server to complain about /missing.conf, stderr: %s", r.err.c_str());
   cr_expect(r.exited && r.code == 1,
             "a real failure (no SIGTERM received) must keep its 1 under 1@TERM=0, got %d", r.status());
+}
+
+// The migration the README promises: the image keeps ENTRYPOINT ["/tini",
+// "--"], /tini is now remit, and the rule comes from the environment.
+Test(container, remit_installed_as_tini_takes_remit_map_from_the_environment) {
+  skip_unless_runc_can_run();
+  Container c = start_nats({"REMIT_MAP=1@TERM=0"}, "/tini");
+  t::Result r = stop_with_term(c);
+  cr_expect(r.exited && r.code == 0,
+            "/tini -> remit with REMIT_MAP=1@TERM=0: expected 0 after runc kill TERM, got %d; stderr: %s",
+            r.status(), r.err.c_str());
 }
