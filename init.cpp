@@ -332,15 +332,19 @@ int pause_forever() {
 }  // namespace
 
 int main(int argc, char **argv) {
+  // Block everything first: as PID 1, a signal that finds neither a handler
+  // nor a block is dropped by the kernel, so a TERM sent while remit was
+  // still reading its settings would be lost.  Blocked, it waits for the
+  // child; the child gets back the mask remit started with.
+  SigSet start_mask;
+  set_mask(SIG_SETMASK, &kAllSignals, &start_mask);
   Settings set;
   int status = read_settings(&set, argc, argv);
   if (status >= 0) return status;
   if (set.explain) return explain(set);
 
-  // Block everything before the child exists, so no signal meant for it can
-  // be lost in between; the child gets back the mask remit started with.
   Run run{set};
-  set_mask(SIG_SETMASK, &kAllSignals, &run.child_mask);
+  run.child_mask = start_mask;
   // An ignored SIGCHLD (inherited, like the mask) lets the kernel reap the
   // child behind remit's back: remit would wait forever for its status.
   // So remit takes the default, and the child gets SIG_IGN back.

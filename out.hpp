@@ -38,6 +38,23 @@ struct Out {
   }
   Out &operator<<(int v) { return *this << long(v); }
 
+  // Text from the user (a value, an argument) shown so that it can neither
+  // break the one line nor drive the terminal: control characters as \xNN,
+  // and at most 200 bytes of it.
+  Out &quoted(const char *s, int len = -1) {
+    for (int i = 0; s && (len < 0 ? s[i] != 0 : i < len); i++) {
+      unsigned char c = (unsigned char)s[i];
+      if (i == 200) return *this << "...";
+      if (c >= 0x20 && c != 0x7f) {
+        *this << char(c);
+      } else {
+        char hex[5] = {'\\', 'x', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15], 0};
+        *this << hex;
+      }
+    }
+    return *this;
+  }
+
   // Writes what was built (and nothing if there is nothing), retrying a
   // short or interrupted write; output is best effort, never fatal.
   void flush() {

@@ -327,8 +327,8 @@ inline Out &expand(Out &o, const Personality &who, const char *text,
       }
       case 'P': o << int(getpid()); break;
       case 'L': o << who.level_names[level]; break;
-      case '1': o << arg1; break;
-      case '2': o << arg2; break;
+      case '1': o.quoted(arg1); break;
+      case '2': o.quoted(arg2); break;
       default: o << '%' << *p;
     }
   }
@@ -349,13 +349,14 @@ inline void say_bad(const Personality &who, const char *kind, const char *from,
   Out o = message(who, kFatal);
   o << "bad " << kind << " in " << from << ": ";
   if (e.item_len == 0) {
-    o << "empty item in '" << value << "'\n";
+    o << "empty item in '";
+    o.quoted(value) << "'\n";
   } else {
     o << e.what;
     if (e.part) o << " '";
-    if (e.part) o.put(e.part, e.part_len) << '\'';
+    if (e.part) o.quoted(e.part, e.part_len) << '\'';
     o << " in '";
-    o.put(e.item, e.item_len) << "'\n";
+    o.quoted(e.item, e.item_len) << "'\n";
   }
   o.flush();
 }
@@ -427,7 +428,7 @@ inline const Option *find_long(const Option *t, const char *name, size_t len) {
 // Says an option error the way getopt(3) says it, then the usage hint.
 inline int usage_error(const Personality &who, const char *what, const char *opt,
                        char quote_open, char quote_close) {
-  (Out(2) << g_argv0 << ": " << what << ' ' << quote_open << opt << quote_close << '\n').flush();
+  ((Out(2) << g_argv0 << ": " << what << ' ' << quote_open).quoted(opt) << quote_close << '\n').flush();
   Out o(2);
   expand(o, who, who.usage_hint).flush();
   return who.usage_status;
@@ -510,7 +511,7 @@ inline int read_env(Settings *set) {
       // which decides (rules accept it, a duration does not).
       if (!v || (t->kind == kFlag && !*v)) continue;
       if (t->kind == kFlag && !parse_flag(v, &on)) {
-        (message(*set->who, kFatal) << t->name << " must be 1 or 0, not '" << v << "'\n").flush();
+        ((message(*set->who, kFatal) << t->name << " must be 1 or 0, not '").quoted(v) << "'\n").flush();
         return 2;
       }
       if (!apply(set, t->act, v, t->name, on, true)) return 2;
