@@ -32,7 +32,7 @@ struct Init {
   /* results */
   long size;
   int dynamic;
-  double start_us, idle_rss_kb, idle_switches, reap_ms, rt_per_s;
+  double start_us, idle_rss_kb, idle_switches, reap_ms, reap_cpu_ms, rt_per_s, sig_cpu_us;
 };
 
 static struct Init inits[kInits] = {
@@ -204,8 +204,9 @@ static void idle(double seconds) {
 
 /* -------------------------------------------------------------- reaping */
 
-/* One run of `work orphans N` under init i as PID 1; ms until reaped. */
-static double reap_once(int i, const char *n) {
+/* One run of `work orphans N` under init i as PID 1: milliseconds until
+ * all were reaped, and the CPU time the init spent meanwhile.  0 if ok. */
+static int reap_once(int i, const char *n, double *wall_ms, double *cpu_ms) {
   char *rest[] = {work_path, "orphans", (char *)n, 0};
   int p[2];
   if (pipe(p) < 0) return -1;
@@ -217,30 +218,48 @@ static double reap_once(int i, const char *n) {
   close(p[0]);
   int st;
   waitpid(pid, &st, 0);
-  if (got <= 0 || st != 0) {
+  long long wall_us, cpu_us;
+  if (st != 0 || sscanf(buf, "%lld %lld", &wall_us, &cpu_us) != 2) {
     fprintf(stderr, "bench: %s: orphan run failed (status %d)\n", inits[i].name, st);
     return -1;
   }
-  return atof(buf) / 1000;
+  *wall_ms = wall_us / 1e3, *cpu_ms = cpu_us / 1e3;
+  return 0;
 }
 
 static void reaping(int rounds, const char *n) {
-  double v[kInits][64];
+  double wall[kInits][64], cpu[kInits][64];
   int c[kInits] = {0};
   for (int r = 0; r < rounds; r++)
     for (int j = 0; j < kInits; j++) {
       int i = (r + j) % kInits;
-      double ms = reap_once(i, n);
-      if (ms >= 0) v[i][c[i]++] = ms;
+      if (reap_once(i, n, &wall[i][c[i]], &cpu[i][c[i]]) == 0) c[i]++;
     }
-  for (int i = 0; i < kInits; i++) inits[i].reap_ms = median(v[i], c[i]);
+  for (int i = 0; i < kInits; i++) {
+    inits[i].reap_ms = median(wall[i], c[i]);
+    inits[i].reap_cpu_ms = median(cpu[i], c[i]);
+  }
 }
 
 /* -------------------------------------------------------------- signals */
 
+/* CPU time a process has had so far, in ns (-1: unknown). */
+static double cpu_ns(pid_t pid) {
+  char path[64];
+  double ns = -1;
+  snprintf(path, sizeof path, "/proc/%d/schedstat", pid);
+  FILE *f = fopen(path, "r");
+  if (f) {
+    if (fscanf(f, "%lf", &ns) != 1) ns = -1;
+    fclose(f);
+  }
+  return ns;
+}
+
 /* Round trips per second: SIGUSR1 to the init, which passes it on to the
- * child, which sends SIGUSR2 straight back to us.  -1 if it broke. */
-static double round_trips(int i, double seconds) {
+ * child, which sends SIGUSR2 straight back to us; and the init's CPU time
+ * per signal passed on.  0 if ok. */
+static int round_trips(int i, double seconds, double *rate, double *cpu_us) {
   char me[16];
   snprintf(me, sizeof me, "%d", getpid());
   char *rest[] = {work_path, "respond", me, 0};
@@ -249,34 +268,41 @@ static double round_trips(int i, double seconds) {
   sigaddset(&usr2, SIGUSR2);
   struct timespec limit = {2, 0};
   pid_t pid = start(command(&inits[i], rest, 0), devnull);
-  double rate = -1;
+  int ok = -1;
   if (sigtimedwait(&usr2, NULL, &limit) == SIGUSR2) { /* child ready */
     long n = 0;
-    double t0 = now_us(), t1 = t0;
+    double c0 = cpu_ns(pid), t0 = now_us(), t1 = t0;
     while (t1 - t0 < seconds * 1e6) {
       kill(pid, SIGUSR1);
       if (sigtimedwait(&usr2, NULL, &limit) != SIGUSR2) break;
       n++;
       t1 = now_us();
     }
-    if (t1 - t0 >= seconds * 1e6) rate = n / ((t1 - t0) / 1e6);
+    double c1 = cpu_ns(pid);
+    if (t1 - t0 >= seconds * 1e6) {
+      *rate = n / ((t1 - t0) / 1e6);
+      *cpu_us = c0 < 0 ? -1 : (c1 - c0) / 1e3 / n;
+      ok = 0;
+    }
   }
   kill(pid, SIGTERM); /* passed on; the child ends, and so does the init */
   waitpid(pid, NULL, 0);
-  return rate;
+  return ok;
 }
 
 static void signals(int rounds, double seconds) {
-  double v[kInits][64];
+  double rate[kInits][64], cpu[kInits][64];
   int c[kInits] = {0};
   for (int r = 0; r < rounds; r++)
     for (int j = 0; j < kInits; j++) {
       int i = (r + j) % kInits;
-      double rate = round_trips(i, seconds);
-      if (rate > 0) v[i][c[i]++] = rate;
+      if (round_trips(i, seconds, &rate[i][c[i]], &cpu[i][c[i]]) == 0) c[i]++;
       else fprintf(stderr, "bench: %s: signal round trip failed\n", inits[i].name);
     }
-  for (int i = 0; i < kInits; i++) inits[i].rt_per_s = median(v[i], c[i]);
+  for (int i = 0; i < kInits; i++) {
+    inits[i].rt_per_s = median(rate[i], c[i]);
+    inits[i].sig_cpu_us = median(cpu[i], c[i]);
+  }
 }
 
 /* ---------------------------------------------------------------- table */
@@ -354,6 +380,16 @@ static const char *c_reap(int i) {
   snprintf(b[i], 64, "%.1f ms", inits[i].reap_ms);
   return b[i];
 }
+static const char *c_reap_cpu(int i) {
+  static char b[kInits][64];
+  snprintf(b[i], 64, "%.1f ms", inits[i].reap_cpu_ms);
+  return b[i];
+}
+static const char *c_sig_cpu(int i) {
+  static char b[kInits][64];
+  snprintf(b[i], 64, "%.2f µs", inits[i].sig_cpu_us);
+  return b[i];
+}
 static const char *c_sig(int i) {
   static char b[kInits][64];
   snprintf(b[i], 64, "%s /s", grouped((long)(inits[i].rt_per_s + 0.5)));
@@ -371,6 +407,8 @@ static double v_rss(int i) { return inits[i].idle_rss_kb; }
 static double v_sw(int i) { return inits[i].idle_switches; }
 static double v_reap(int i) { return inits[i].reap_ms; }
 static double v_sig(int i) { return inits[i].rt_per_s; }
+static double v_reap_cpu(int i) { return inits[i].reap_cpu_ms; }
+static double v_sig_cpu(int i) { return inits[i].sig_cpu_us; }
 
 int main(int argc, char **argv) {
   if (argc != 6) {
@@ -432,8 +470,10 @@ int main(int argc, char **argv) {
     row("idle context switches in 3 s (wake-ups)", c_sw, "", v_sw, 1);
     snprintf(extra, sizeof extra, "reaping %s orphans as PID 1 (median)", grouped(atol(orphans)));
     row(extra, c_reap, "", v_reap, 1);
+    row("- CPU time of the init for it (median)", c_reap_cpu, "", v_reap_cpu, 1);
   }
   row("signal round trips through the init (median)", c_sig, "", v_sig, 0);
+  row("- CPU time of the init per signal passed on (median)", c_sig_cpu, "", v_sig_cpu, 1);
   printf("\nstart-up: %d runs of each, bare `true` included; signals and reaping: %d rounds; "
          "the inits take turns within every round; %s.\n",
          ntimes[0], rounds / 2 + 1, cpu >= 0 ? "all on one CPU (BENCH_CPU=none to let them roam)" : "CPUs unpinned");
