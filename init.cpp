@@ -131,6 +131,18 @@ pid_t spawn(Run &run, int *status) {
     if (run.chld_ignored) set_action(SIGCHLD, SIG_IGN);
     set_mask(SIG_SETMASK, &run.child_mask, nullptr);
     execvp(argv[0], argv);
+    if (errno == ENOEXEC) {
+      // A script without "#!".  glibc's execvp, and so tini and dumb-init,
+      // run it with /bin/sh; musl's gives up.  Let sh find it and do that.
+      int n = 0;
+      while (argv[n]) n++;
+      char *sh[n + 4];
+      sh[0] = const_cast<char *>("sh"), sh[1] = const_cast<char *>("-c");
+      sh[2] = const_cast<char *>("exec \"$0\" \"$@\"");
+      for (int i = 0; i <= n; i++) sh[i + 3] = argv[i];
+      execv("/bin/sh", sh);
+      errno = ENOEXEC;  // no sh: the program's own error is the one to tell
+    }
     exec_errno = errno;
     _exit(127);
   }

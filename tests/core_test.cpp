@@ -328,6 +328,21 @@ Test(core, non_executable_program_exits_126_with_one_line_naming_it) {
   }
 }
 
+Test(core, script_without_shebang_runs_with_sh_as_under_tini) {
+  // glibc's execvp falls back to /bin/sh on ENOEXEC, so tini and dumb-init
+  // run such a script; musl's execvp alone would make it a 126.
+  std::string dir = t::scratch();
+  std::ofstream(dir + "/no-shebang") << "echo \"ran $1\"\nexit 4\n";
+  chmod((dir + "/no-shebang").c_str(), 0755);
+  for (const Spec &spec : {Spec{{"remit", dir + "/no-shebang", "x"}},
+                           Spec{{"remit", "no-shebang", "x"}, {"PATH=" + dir + ":/usr/bin:/bin"}},
+                           Spec{{"/usr/bin/tini", "-s", "--", dir + "/no-shebang", "x"}}}) {
+    t::Result r = t::run(spec);
+    cr_expect(r.exited && r.code == 4 && r.out == "ran x\n", "%s %s: expected 'ran x' and exit 4, got %d, '%s' (%s)",
+              spec.argv[0].c_str(), spec.argv[1].c_str(), r.status(), r.out.c_str(), r.err.c_str());
+  }
+}
+
 Test(core, option_errors_exit_2_with_one_line_and_start_nothing) {
   std::string dir = t::scratch(), flag = dir + "/started";
   std::vector<std::vector<std::string>> cases = {
