@@ -276,6 +276,10 @@ inline Error parse_rule(const char *s, const char *e, Rule *r) {
     else {
       int sig = signal_by_spec(c, eq);
       if (!sig) return fail("unknown signal", s, len, c, eq);
+      // KILL and STOP act on remit and CHLD is its own: a rule waiting for
+      // remit to receive one of them could never apply.
+      if (sig == 9 || sig == 17 || sig == 19)
+        return fail("remit never receives", s, len, c, eq);
       r->cond = Rule::kGot, r->cond_sig = uint8_t(sig);
     }
   }

@@ -246,6 +246,16 @@ Test(remap, unknown_signal_is_refused) {
   refused("1@0=0", "unknown signal", "1@0=0", "0");
 }
 
+Test(remap, condition_on_a_signal_remit_never_receives_is_refused) {
+  // SIGKILL and SIGSTOP act on remit itself; SIGCHLD is remit's own.
+  refused("1@KILL=0", "remit never receives", "1@KILL=0", "KILL");
+  refused("137@SIGSTOP=0", "remit never receives", "137@SIGSTOP=0", "SIGSTOP");
+  refused("1@CHLD=0", "remit never receives", "1@CHLD=0", "CHLD");
+  refused("1@9=0", "remit never receives", "1@9=0", "9");
+  Rules r = parsed("KILL=0,137=0,1@TERM=0");  // a death by KILL is fine to match
+  cr_expect(outcome(r, kDeath(9), 0) == 0, "KILL=0 on death by KILL: got %d", outcome(r, kDeath(9), 0));
+}
+
 Test(remap, status_above_255_is_refused) {
   refused("256=0", "status must be 0..255", "256=0", "256");
   refused("1-256=0", "status must be 0..255", "1-256=0", "256");
