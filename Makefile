@@ -40,6 +40,38 @@ deps:
 test: deps remit tests/runner
 	tests/runner --jobs 2
 
+# make test also runs the pure unit tests under ASan/UBSan and the fuzzer
+# for a few seconds (make fuzz for longer).
+test: test-san fuzz-short
+
+# The unit tests that start no process (remap.hpp, settings.hpp fed hostile
+# input), again built with AddressSanitizer and UndefinedBehaviorSanitizer.
+SAN_SRC := $(wildcard tests/remap_test.cpp) tests/reliability_test.cpp
+SAN_SUITES := remap|reliability_unit
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+tests/runner-san: $(SAN_SRC) $(wildcard tests/*.hpp) $(HEADERS)
+	g++ $(TEST_CXXFLAGS) $(SAN_FLAGS) -o $@ $(SAN_SRC) -lcriterion
+
+test-san: deps tests/runner-san
+	tests/runner-san --jobs 2 --filter '@($(SAN_SUITES))/*'
+
+# libFuzzer on remap.hpp's parsers and matcher and on read_settings(), seeded
+# from fuzz/corpus; what it finds goes to fuzz/found, crashes to fuzz/crash-*.
+FUZZ_SHORT_SECONDS ?= 15
+FUZZ_FLAGS := -std=c++17 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+fuzz/remap_fuzz: fuzz/remap_fuzz.cpp $(HEADERS)
+	clang++ $(FUZZ_FLAGS) -o $@ fuzz/remap_fuzz.cpp
+
+fuzz: deps fuzz/remap_fuzz
+	@mkdir -p fuzz/found
+	fuzz/remap_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-artifact_prefix=fuzz/ fuzz/found fuzz/corpus
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS)
+
 # The nats-server case end to end (tests/demo.sh); its packages first, so
 # that musl-tools is there before ./remit is built.
 demo-deps:
@@ -54,9 +86,11 @@ bench: remit
 
 clean:
 	rm -f remit tests/runner
+	rm -f tests/runner-san fuzz/remap_fuzz
 
 install: remit
 	install -D -m 755 remit $(DESTDIR)$(PREFIX)/bin/remit
 	install -D -m 644 man/remit.1 $(DESTDIR)$(PREFIX)/share/man/man1/remit.1
 
 .PHONY: deps test clean install demo demo-deps bench
+.PHONY: test-san fuzz fuzz-short
