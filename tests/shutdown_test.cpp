@@ -310,6 +310,30 @@ Test(shutdown, without_group_the_grandchild_is_not_signalled) {
   cr_expect(alive, "without -g the grandchild %d should still be running", int(inner));
 }
 
+Test(shutdown, grace_kill_reaches_the_whole_group_with_g) {
+  // The shell ignores TERM, and so does its background sleep (SIG_IGN is
+  // inherited): only the KILL at the end of the grace ends them.
+  for (bool group : {false, true}) {
+    std::string d = t::scratch();
+    std::vector<std::string> argv = {"remit", "-t", "1"};
+    if (group) argv.push_back("-g");
+    argv.insert(argv.end(), {"--", "/bin/sh", "-c",
+                             "trap '' TERM; sleep 60 & echo $! > \"$D/gc\"; echo ready; wait"});
+    t::Proc p = t::start(Spec{argv, {"D=" + d}});
+    cr_assert(p.wait_for("ready"), "group=%d: child not ready", group);
+    pid_t outer = p.child_pid();
+    pid_t gc = read_pid(d + "/gc");
+    p.signal(SIGTERM);
+    t::Result r = p.wait(40);
+    bool gone = false;
+    for (double end = t::now() + (group ? 10 : 1); !gone && t::now() < end; t::sleep_s(0.01)) gone = !running(gc);
+    kill(-outer, SIGKILL);
+    cr_expect(r.status() == 137, "group=%d: expected status 137, got %d", group, r.status());
+    if (group) cr_expect(gone, "-g: the grandchild %d survived the KILL", int(gc));
+    else cr_expect(!gone, "without -g the KILL should reach the child only, but grandchild %d died", int(gc));
+  }
+}
+
 // ------------------------------------------------------------ stop delay
 
 Test(shutdown, stop_delay_holds_term_while_usr1_passes_at_once) {
