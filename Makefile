@@ -72,6 +72,16 @@ fuzz: deps fuzz/remap_fuzz
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS)
 
+# remit itself built with ASan/UBSan (glibc, dynamic) under the end-to-end
+# suites that do not depend on the static binary.  Not part of make test:
+# it repeats them.  A sanitizer report makes remit exit 1, failing a test.
+tests/remit-san: init.cpp $(HEADERS)
+	g++ -x c++ -std=c++17 -g -O1 -fno-exceptions -fno-rtti $(SAN_FLAGS) -o $@ init.cpp
+
+test-remit-san: deps tests/remit-san tests/runner
+	REMIT_BIN=$(CURDIR)/tests/remit-san ASAN_OPTIONS=detect_leaks=0 \
+		tests/runner --jobs 2 --filter '@(reliability|rules|shutdown)/*'
+
 # The nats-server case end to end (tests/demo.sh); its packages first, so
 # that musl-tools is there before ./remit is built.
 demo-deps:
@@ -86,11 +96,11 @@ bench: remit
 
 clean:
 	rm -f remit tests/runner
-	rm -f tests/runner-san fuzz/remap_fuzz
+	rm -f tests/runner-san tests/remit-san fuzz/remap_fuzz
 
 install: remit
 	install -D -m 755 remit $(DESTDIR)$(PREFIX)/bin/remit
 	install -D -m 644 man/remit.1 $(DESTDIR)$(PREFIX)/share/man/man1/remit.1
 
 .PHONY: deps test clean install demo demo-deps bench
-.PHONY: test-san fuzz fuzz-short
+.PHONY: test-san fuzz fuzz-short test-remit-san

@@ -234,7 +234,13 @@ void check_settings(const uint8_t *d, size_t n) {
     i = j + 1;
   }
   const char *var = (mode >> 3) % 12 ? kVars[(mode >> 3) % 12 - 1] : nullptr;
-  if (var) setenv(var, pieces[argc - 1], 1);
+  // putenv with a buffer of our own: glibc's setenv keeps every value it
+  // was ever given, which a fuzzer would soon fill memory with.
+  static char env_entry[4200];
+  if (var) {
+    snprintf(env_entry, sizeof env_entry, "%s=%s", var, pieces[argc - 1]);
+    putenv(env_entry);
+  }
   char *argv[130];
   for (int i = 0; i < argc; i++) argv[i] = pieces[i];
   argv[argc] = nullptr;
