@@ -124,7 +124,7 @@ pid_t spawn(Run &run, int *status) {
     if (set.new_session) {
       setsid();
       ioctl(0, TIOCSCTTY, 0);
-    } else {
+    } else if (set.who->own_group) {  // not dumb-init -c: it stays in ours
       setpgid(0, 0);
       if (take_terminal) tcsetpgrp(0, getpid());
     }
@@ -146,18 +146,27 @@ pid_t spawn(Run &run, int *status) {
     exec_errno = errno;
     _exit(127);
   }
+  const Personality &who = *set.who;
   if (pid < 0) exec_errno = errno;
+  else if (shown(set, kInfo)) {
+    Out o = message(who, kInfo);
+    expand(o, who, who.spawned, kInfo, argv[0], Num(pid).str()).flush();
+  }
   // vfork returns only once the child has exec'd or died, so its setpgid
   // has happened: no race for the parent to close.
   if (!exec_errno) return pid;
   if (pid > 0) waitpid(pid, nullptr, 0);
-  const Personality &who = *set.who;
   *status = exec_errno == ENOENT ? who.missing_status
             : exec_errno == EACCES ? who.denied_status
                                    : who.exec_status;
   Out o = message(who, kFatal);
   expand(o, who, who.exec_failed, kFatal, argv[0], strerror(exec_errno)).flush();
-  return -1;
+  if (pid < 0) return -1;
+  // For the peers, a failed exec is a child that exited with that status:
+  // -v reports it and the rules apply to it (tini -e 127 makes it 0).
+  run.done = true;
+  run.wstatus = *status << 8;
+  return pid;
 }
 
 // --------------------------------------------------------------- signals
@@ -258,8 +267,16 @@ void wait_for_the_rest(const Run &run) {
 // Says how the child ended, what remit received and which rule applied.
 void report(const Run &run, remap::Ending end, int rule, int status, bool reraise) {
   const Settings &set = run.set;
-  char name[12];
-  Out o = message(*set.who, kInfo);
+  const Personality &who = *set.who;
+  char name[24];
+  Out o = message(who, kInfo);
+  if (const char *text = who.ended[end.signaled]) {
+    // In the words of the init remit stands in for; remit's own line
+    // follows only when one of its rules applied.
+    expand(o, who, text, kInfo, Num(end.status()).str(), describe_signal(end.value, name)).flush();
+    if (rule < 0) return;
+    o = message(who, kInfo);
+  }
   o << "child " << int(run.child);
   if (end.signaled) o << " was killed by " << remap::signal_name(end.value, name);
   else o << " exited with " << int(end.value);
@@ -368,8 +385,6 @@ int main(int argc, char **argv) {
   if (set.pause) return pause_forever();
 
   if ((run.child = spawn(run, &status)) < 0) return status;
-  if (shown(set, kInfo))
-    (message(*set.who, kInfo) << "started '" << set.child_argv[0] << "' as pid " << int(run.child) << '\n').flush();
 
   while (!run.done) {
     int sig = next_signal(earliest(run.release_at, run.kill_at));

@@ -37,7 +37,9 @@ enum Act : uint8_t {
   kHelp, kVersion, kLicense,
 };
 
-struct Option {
+// Packed: the tables hold some forty entries, and padding would make each
+// 24 bytes instead of 11.
+struct __attribute__((packed)) Option {
   char short_name;        // 0: long only
   const char *long_name;  // nullptr: short only
   bool takes_value;
@@ -49,6 +51,7 @@ enum EnvKind : uint8_t {
   kValue,       // passed to the action as it is
   kSetMeansOn,  // on when set at all, even empty (tini's convention)
   kFlag,        // 1/0, true/false, yes/no, on/off; empty counts as unset
+  kOneOrZero,   // "1" on, "0" off, anything else ignored (dumb-init's strcmp)
 };
 
 struct EnvVar {
@@ -66,11 +69,19 @@ struct Personality {
   const char *name;            // how it names itself in messages
   const Option *options;       // ends with a zero entry
   const EnvVar *env;           // ends with a zero entry; REMIT_* come after
-  const char *help;            // -h text, on stdout
+  const char *help;            // -h text, on help_fd
   const char *usage_hint;      // after an option error, on stderr
+  const char *no_program;      // when there is nothing to run, on stderr,
+                               // then usage_hint
+  const char *bad_value;       // a bad option value (%1 option, %2 value);
+                               // nullptr: remit's own "bad ..." line
   const char *version;         // --version text
   const char *exec_failed;     // after the prefix: %1 program, %2 reason
-  int version_fd;
+  const char *spawned;         // INFO: %1 program, %2 pid
+  const char *ended[2];        // INFO: exited, killed (%1 status as a shell
+                               // sees it, %2 strsignal's words for the signal);
+                               // nullptr: remit's report of the rule applied
+  uint8_t help_fd, version_fd;
   const char *prefix;          // message prefix: %L level, %P pid, %N name
                                // (texts may also use %A argv[0], %B its basename)
   const char *level_names[4];  // for %L, indexed by Level
@@ -82,10 +93,13 @@ struct Personality {
   bool permute;                // GNU getopt: options may follow the program
   bool reraise;                // outside PID 1, die by the child's signal
   bool new_session;            // the child gets its own session (dumb-init)
+  bool own_group;              // without a session, a process group of its
+                               // own (all but dumb-init, whose -c child stays
+                               // in the init's group)
   bool stop_with_child;        // dumb-init: TSTP/TTIN/TTOU stop child, then init
   bool subreaper_always;       // catatonit: subreaper whenever not PID 1
   bool warn_no_reaping;        // tini's three-line warning outside PID 1
-  bool terse_value_errors;     // tini: "Not a valid option for -e: 300"
+  bool short_only;             // tini: getopt(3), --version only alone
   remap::SigSet not_forwarded; // signals the init keeps to itself
 };
 
@@ -160,13 +174,15 @@ inline const char kRemitHelp[] =
     "REMIT_GROUP, REMIT_SUBREAPER, REMIT_WAIT_ALL, REMIT_VERBOSE (1 or 0).\n";
 
 inline const Personality kRemit = {
-    "remit", kRemitOptions, kNoEnv, kRemitHelp, "", "remit " REMIT_VERSION "\n",
-    "cannot run '%1': %2\n", 1,
+    "remit", kRemitOptions, kNoEnv, kRemitHelp, "",
+    "remit: no program to run (see remit --help)\n", nullptr,
+    "remit " REMIT_VERSION "\n", "cannot run '%1': %2\n",
+    "started '%1' as pid %2\n", {nullptr, nullptr}, /*help_fd*/ 1, /*version_fd*/ 1,
     "%N: ", {"", "", "", ""}, 2,
     /*usage*/ 2, /*missing*/ 127, /*denied*/ 126, /*exec*/ 126,
     /*permute*/ false, /*reraise*/ true,
-    /*new_session*/ false, /*stop_with_child*/ false,
-    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*terse*/ false, 0};
+    /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false,
+    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0};
 
 // tini 0.19, also installed as docker-init (Docker's --init).
 inline const Option kTiniOptions[] = {
@@ -208,14 +224,18 @@ inline const char kTiniHelp[] =
     "\n";
 
 inline const Personality kTini = {
-    "tini", kTiniOptions, kTiniEnv, kTiniHelp, kTiniHelp,
-    "tini version 0.19.0 - remit " REMIT_VERSION "\n", "exec %1 failed: %2\n", 1,
+    "tini", kTiniOptions, kTiniEnv, kTiniHelp, kTiniHelp, "",
+    "[FATAL %N (%P)] Not a valid option for %1: %2\n",
+    "tini version 0.19.0 - remit " REMIT_VERSION "\n", "exec %1 failed: %2\n",
+    "Spawned child process '%1' with pid '%2'\n",
+    {"Main child exited normally (with status '%1')\n",
+     "Main child exited with signal (with signal '%2')\n"},
+    /*help_fd*/ 1, /*version_fd*/ 1,
     "[%L %N (%P)] ", {"FATAL", "WARN ", "INFO ", "DEBUG"}, 1,
     /*usage*/ 1, /*missing*/ 127, /*denied*/ 126, /*exec*/ 1,
     /*permute*/ true, /*reraise*/ false,
-    /*new_session*/ false, /*stop_with_child*/ false,
-    /*subreaper_always*/ false, /*warn_no_reaping*/ true, /*terse*/ true,
-    kTiniKeeps};
+    /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false,
+    /*subreaper_always*/ false, /*warn_no_reaping*/ true, /*short_only*/ true, kTiniKeeps};
 
 // dumb-init 1.2.5.
 inline const Option kDumbInitOptions[] = {
@@ -224,8 +244,8 @@ inline const Option kDumbInitOptions[] = {
     {'h', "help", false, kHelp},                {}};
 
 inline const EnvVar kDumbInitEnv[] = {
-    {"DUMB_INIT_SETSID", kSetsid, kFlag},
-    {"DUMB_INIT_DEBUG", kVerbose, kSetMeansOn},
+    {"DUMB_INIT_SETSID", kSetsid, kOneOrZero},
+    {"DUMB_INIT_DEBUG", kVerbose, kOneOrZero},
     {}};
 
 inline const char kDumbInitHelp[] =
@@ -248,15 +268,22 @@ inline const char kDumbInitHelp[] =
     "\n"
     "Full help is available online at https://github.com/Yelp/dumb-init\n";
 
+// Its messages: getopt's line alone after a bad option; usage when there
+// is no program; -h and -V on stderr; debug lines on stderr.
 inline const Personality kDumbInit = {
-    "dumb-init", kDumbInitOptions, kDumbInitEnv, kDumbInitHelp,
-    "Usage: %N [option] program [args]\nTry %N --help for full usage.\n",
-    "dumb-init v1.2.5 (remit " REMIT_VERSION ")\n", "%1: %2\n", 2,
+    "dumb-init", kDumbInitOptions, kDumbInitEnv, kDumbInitHelp, "",
+    "Usage: %A [option] program [args]\nTry %A --help for full usage.\n",
+    "Usage: -r option takes <signum>:<signum>, where <signum> is between 1 and 31.\n"
+    "This option can be specified multiple times.\nUse --help for full usage.\n",
+    "dumb-init v1.2.5 (remit " REMIT_VERSION ")\n", "%1: %2\n",
+    "Child spawned with PID %2.\n",
+    {"Child exited with status %1. Goodbye.\n", "Child exited with status %1. Goodbye.\n"},
+    /*help_fd*/ 2, /*version_fd*/ 2,
     "[%N] ", {"", "", "", ""}, 2,
     /*usage*/ 1, /*missing*/ 2, /*denied*/ 2, /*exec*/ 2,
     /*permute*/ false, /*reraise*/ false,
-    /*new_session*/ true, /*stop_with_child*/ true,
-    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*terse*/ false, 0};
+    /*new_session*/ true, /*own_group*/ false, /*stop_with_child*/ true,
+    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0};
 
 // catatonit 0.1.7, podman's init.
 inline const Option kCatatonitOptions[] = {
@@ -264,6 +291,8 @@ inline const Option kCatatonitOptions[] = {
     {'L', nullptr, false, kLicense}, {'P', nullptr, false, kPause},
     {'V', "version", false, kVersion}, {}};
 
+inline const char kCatatonitUsage[] =
+    "usage: %N [-ghLPV] [--] <progname> [<arguments>...]\n";
 inline const char kCatatonitHelp[] =
     "usage: %N [-ghLPV] [--] <progname> [<arguments>...]\n"
     "\n"
@@ -278,15 +307,16 @@ inline const char kCatatonitHelp[] =
     "For bug reporting instructions, please see: <https://bugs.opensuse.org/>.\n";
 
 inline const Personality kCatatonit = {
-    "catatonit", kCatatonitOptions, kNoEnv, kCatatonitHelp,
-    "usage: %N [-ghLPV] [--] <progname> [<arguments>...]\n",
+    "catatonit", kCatatonitOptions, kNoEnv, kCatatonitHelp, kCatatonitUsage,
+    "ERROR (%N:%P): missing program name\n", nullptr,
     "tini version 0.1.7_catatonit (remit " REMIT_VERSION ")\n",
-    "failed to exec pid1: %2\n", 1,
+    "failed to exec pid1: %2\n", "started '%1' as pid %2\n", {nullptr, nullptr},
+    /*help_fd*/ 2, /*version_fd*/ 1,
     "%L (%N:%P): ", {"ERROR", "WARN", "INFO", "DEBUG"}, 2,
     /*usage*/ 1, /*missing*/ 1, /*denied*/ 1, /*exec*/ 1,
     /*permute*/ true, /*reraise*/ false,
-    /*new_session*/ false, /*stop_with_child*/ false,
-    /*subreaper_always*/ true, /*warn_no_reaping*/ false, /*terse*/ false, 0};
+    /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false,
+    /*subreaper_always*/ true, /*warn_no_reaping*/ false, /*short_only*/ false, 0};
 
 struct Name { const char *argv0; const Personality *who; };
 inline const Name kNames[] = {
@@ -334,6 +364,36 @@ inline Out &expand(Out &o, const Personality &who, const char *text,
   }
   return o;
 }
+
+// What glibc's strsignal(3) says of a signal, as tini prints it in "Main
+// child exited with signal (with signal 'Terminated')".  buf: 24 bytes.
+inline const char *describe_signal(int sig, char *buf) {
+  static const char kText[] =
+      "Hangup\0Interrupt\0Quit\0Illegal instruction\0Trace/breakpoint trap\0"
+      "Aborted\0Bus error\0Floating point exception\0Killed\0User defined signal 1\0"
+      "Segmentation fault\0User defined signal 2\0Broken pipe\0Alarm clock\0"
+      "Terminated\0Stack fault\0Child exited\0Continued\0Stopped (signal)\0Stopped\0"
+      "Stopped (tty input)\0Stopped (tty output)\0Urgent I/O condition\0"
+      "CPU time limit exceeded\0File size limit exceeded\0Virtual timer expired\0"
+      "Profiling timer expired\0Window changed\0I/O possible\0Power failure\0"
+      "Bad system call";
+  if (sig < 1 || sig > remap::kMaxSig) return "Unknown signal";
+  if (sig >= 32) {  // glibc: counted from its SIGRTMIN, 34
+    Out o(-1);
+    o << (sig >= 34 ? "Real-time signal " : "Unknown signal ") << (sig >= 34 ? sig - 34 : sig) << '\0';
+    return (const char *)memcpy(buf, o.buf, size_t(o.n));
+  }
+  const char *p = kText;
+  while (--sig) p += strlen(p) + 1;
+  return p;
+}
+
+// A number as text, for %1 and %2.
+struct Num {
+  Out o{-1};
+  explicit Num(long v) { o << v << '\0'; }
+  const char *str() const { return o.buf; }
+};
 
 // A message line, prefixed as the personality prefixes it.  Add to it,
 // then flush().  Warnings and errors go to stderr, the rest to info_fd.
@@ -400,15 +460,17 @@ inline bool apply(Settings *set, Act act, const char *value, const char *from,
     case kWarnReap: set->warn_reap = true; break;
     case kExplain: set->explain = value; break;
     case kSingleChild: set->new_session = false; break;
-    case kSetsid: set->new_session = on; break;
+    case kSetsid: set->new_session &= on; break;  // never undoes -c
     case kPause: set->pause = true; break;
     case kHelp: case kVersion: case kLicense: break;  // handled by the caller
   }
   if (!err) return true;
-  if (who.terse_value_errors && !from_env)
-    (message(who, kFatal) << "Not a valid option for " << from << ": " << value << '\n').flush();
-  else
+  if (who.bad_value && !from_env) {
+    Out o(2);
+    expand(o, who, who.bad_value, kFatal, from, value).flush();
+  } else {
     say_bad(who, kind, from, value, err);
+  }
   return false;
 }
 
@@ -436,7 +498,7 @@ inline int usage_error(const Personality &who, const char *what, const char *opt
 
 // Prints the text for -h, --version or -l; returns the exit status (0).
 inline int show(const Personality &who, Act act) {
-  Out o(act == kVersion ? who.version_fd : 1);
+  Out o(act == kVersion ? who.version_fd : act == kHelp ? who.help_fd : 1);
   if (act == kHelp) expand(o, who, who.help);
   if (act == kVersion) expand(o, who, who.version);
   if (act == kLicense)
@@ -466,8 +528,12 @@ inline int read_args(Settings *set, int argc, char **argv) {
     if (a[1] == '-') {  // --name or --name=value
       const char *name = a + 2, *eq = strchr(name, '=');
       size_t len = eq ? size_t(eq - name) : strlen(name);
-      if (!(opt = find_long(who.options, name, len)))
-        return usage_error(who, "unrecognized option", a, '\'', '\'');
+      opt = find_long(who.options, name, len);
+      // tini's getopt(3) has no long options: "--version" works only as
+      // the one argument, anything else starting "--" is option '-'.
+      if (who.short_only && (!opt || argc != 2))
+        return usage_error(who, "invalid option --", "-", '\'', '\'');
+      if (!opt) return usage_error(who, "unrecognized option", a, '\'', '\'');
       if (opt->takes_value) {
         if (eq) value = eq + 1;
         else if (i + 1 < argc) value = argv[++i];
@@ -510,6 +576,10 @@ inline int read_env(Settings *set) {
       // An empty flag counts as unset; an empty value goes to its parser,
       // which decides (rules accept it, a duration does not).
       if (!v || (t->kind == kFlag && !*v)) continue;
+      if (t->kind == kOneOrZero) {
+        if (strcmp(v, "1") && strcmp(v, "0")) continue;
+        on = *v == '1';
+      }
       if (t->kind == kFlag && !parse_flag(v, &on)) {
         ((message(*set->who, kFatal) << t->name << " must be 1 or 0, not '").quoted(v) << "'\n").flush();
         return 2;
@@ -536,12 +606,7 @@ inline int read_settings(Settings *set, int argc, char **argv) {
       if (set->rewrite.to[sig] == sig) set->rewrite.to[sig] = SIGSTOP;
   if (status >= 0 || set->explain || set->pause || set->child_argv[0]) return status;
   const Personality &who = *set->who;
-  if (&who == &kRemit) {
-    (message(who, kFatal) << "no program to run (see remit --help)\n").flush();
-  } else {
-    if (&who == &kCatatonit) (message(who, kFatal) << "missing program name\n").flush();
-    Out o(2);
-    expand(o, who, who.usage_hint).flush();
-  }
+  Out o(2);
+  expand(expand(o, who, who.no_program), who, who.usage_hint).flush();
   return who.usage_status;
 }

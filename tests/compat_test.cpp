@@ -1,0 +1,599 @@
+// Issue 6: drop-in compatibility.  A differential test: every case runs
+// twice, once with the real init (Debian's tini, dumb-init, catatonit) and
+// once with ./remit installed under the same name, and the exit status,
+// stdout and stderr must be the same, PIDs masked.  Both run from a scratch
+// directory as "./NAME" (a symlink), so argv[0] is the same string.
+//
+// Deliberate differences, each masked by the case that meets it and nothing
+// else (the rest of the output must still match):
+//  - version strings (--version, -V, the first line of tini's and
+//    dumb-init's help) carry remit's version after the peer's: a user must
+//    be able to tell which init is running.          -> kStripVersion
+//  - tini -l and catatonit -L print remit's license (MIT), not the peer's
+//    text: remit is not their code.  Status and stderr still compared.
+//                                                     -> kLicense
+//  - debug chatter is not cloned: tini's -vv DEBUG and -vvv TRACE lines
+//    ("Received SIGCHLD", "Reaped child with pid: ...", "Passing signal"),
+//    dumb-init's -v lines other than "Child spawned with PID N." and
+//    "Child exited with status N. Goodbye." (tty and setsid notes,
+//    "Received signal N.", "Forwarded signal N to children.").  These
+//    lines are dropped from both sides; the INFO lines users see with -v
+//    (tini's "Spawned child process ...", "Main child exited ...") and
+//    dumb-init's first and last line are compared as they are.
+//  - strerror texts come from musl, not glibc: they match for the errors an
+//    exec meets (ENOENT, EACCES, ENOTDIR, ...) but not all (ELOOP is
+//    "Symbolic link loop", glibc says "Too many levels of symbolic links").
+//  - remit accepts more than the peers where the peers would refuse to
+//    start: tini -p takes KILL or 9 as well as SIGKILL, dumb-init -r takes
+//    signal names and real-time signals (32..64).  A command line that works
+//    with the peer works the same with remit, so these are extensions, not
+//    compared here (bad values both refuse are: tini_bad_values,
+//    dumb_init_bad_rewrites).
+//  - the error for a malformed DUMB_INIT_* / TINI_* value is remit's:
+//    dumb-init ignores anything but "0"/"1" exactly as remit does now, and
+//    TINI_VERBOSITY is read with atoi as tini does, so there is none left.
+#include <regex>
+
+#include "harness.hpp"
+
+using t::Spec;
+
+namespace {
+
+enum Mask : unsigned {
+  kStripVersion = 1,  // remit's " - remit X" / " (remit X)" after the peer's version
+  kLicense = 2,       // stdout is a license text: compared for being there only
+};
+
+// The real program behind each name.
+std::string real_binary(const std::string &name) {
+  if (name == "tini-static") return "/usr/bin/tini-static";
+  if (name == "tini" || name == "docker-init") return "/usr/bin/tini";
+  return "/usr/bin/" + name;
+}
+
+struct Case {
+  std::string name;               // tini, dumb-init, catatonit, ...
+  std::vector<std::string> args;  // after argv[0]
+  std::vector<std::string> env = {};
+  bool pid1 = false;
+  unsigned masks = 0;
+  std::string drop = "";  // lines matching this regex are dropped (both sides)
+  // Optional script for the run (send signals, look at /proc); what it
+  // returns is compared too.
+  std::string (*drive)(t::Proc &) = nullptr;
+};
+
+// PIDs differ from run to run; everything else must not.
+std::string mask_pids(const std::string &s) {
+  static const std::regex pid(
+      R"((\(|\(catatonit:|pid '|pid=|pid: '|PID |errno=|orphan=)[0-9]+)");
+  return std::regex_replace(s, pid, "$1N");
+}
+
+std::string drop_lines(const std::string &s, const std::string &re) {
+  if (re.empty()) return s;
+  std::regex r(re);
+  std::string out, line;
+  std::istringstream in(s);
+  while (std::getline(in, line))
+    if (!std::regex_search(line, r)) out += line + "\n";
+  return out;
+}
+
+std::string strip_version(const std::string &s) {
+  static const std::regex v(R"( - remit [0-9][0-9.]*| \(remit [0-9][0-9.]*\))");
+  return std::regex_replace(s, v, "");
+}
+
+// One run of a case, by the real init or by remit, as comparable text.
+std::string run_one(const Case &c, bool remit) {
+  std::string dir = t::scratch();
+  std::string target = remit ? t::remit() : real_binary(c.name);
+  cr_assert(symlink(target.c_str(), (dir + "/" + c.name).c_str()) == 0, "symlink in %s", dir.c_str());
+  Spec spec{{"./" + c.name}, c.env, c.pid1, "", dir};
+  for (const std::string &a : c.args) spec.argv.push_back(a);
+  // POSIXLY_CORRECT would change getopt for tini and catatonit; only cases
+  // that ask for it get it.
+  bool posix = false;
+  for (const std::string &e : c.env) posix |= e.compare(0, 15, "POSIXLY_CORRECT") == 0;
+  if (!posix) spec.env.push_back("POSIXLY_CORRECT");
+  t::Proc p = t::start(spec);
+  std::string seen = c.drive ? c.drive(p) : "";
+  t::Result r = p.wait(30);
+  std::string out = r.out, err = r.err;
+  if (remit && (c.masks & kStripVersion)) out = strip_version(out), err = strip_version(err);
+  if (c.masks & kLicense) out = out.empty() ? "<no license>\n" : "<license>\n";
+  std::string text = "status " + std::to_string(r.status()) + "\n--- stdout\n" +
+                     drop_lines(mask_pids(out), c.drop) + "--- stderr\n" +
+                     drop_lines(mask_pids(err), c.drop);
+  if (!seen.empty()) text += "--- seen\n" + seen;
+  return text;
+}
+
+std::string describe(const Case &c) {
+  std::string s;
+  for (const std::string &e : c.env) s += e + " ";
+  s += c.name;
+  for (const std::string &a : c.args) s += " '" + a + "'";
+  if (c.pid1) s += " (as PID 1)";
+  return s;
+}
+
+void compare(const std::vector<Case> &cases) {
+  for (const Case &c : cases) {
+    std::string real = run_one(c, false), ours = run_one(c, true);
+    cr_expect(real == ours, "%s\n===== real %s:\n%s===== remit as %s:\n%s", describe(c).c_str(),
+              c.name.c_str(), real.c_str(), c.name.c_str(), ours.c_str());
+  }
+}
+
+// ------------------------------------------------------------- scripts
+
+// A child that says where it stands: its process group and session, as
+// "self" (it leads them), "init" (the init's) or "other".
+const char kWhere[] =
+    "read -r p c s pp pg sid r < /proc/$$/stat; "
+    "read -r ip ic is ipp ipg isid ir < /proc/$pp/stat; "
+    "rel() { if [ $1 = $p ]; then echo self; elif [ $1 = $2 ]; then echo init; else echo other; fi; }; "
+    "echo pgid=$(rel $pg $ipg) sid=$(rel $sid $isid)";
+
+// A child with a grandchild in its process group; which of them a TERM to
+// the init reaches shows in "done 143" (the grandchild got it too) or
+// "done 137" (only the child did; the script then kills the grandchild).
+const char kFamily[] =
+    "sleep 1000 & trap 'echo child got TERM' TERM; echo ready; wait $!; wait $!; echo done $?";
+
+std::string term_the_family(t::Proc &p) {
+  if (!p.wait_for("ready")) return "never ready\n";
+  pid_t init = p.init_pid(20), child = p.child_pid(20);
+  pid_t grandchild = -1;
+  for (double end = t::now() + 10; t::now() < end && grandchild < 0; t::sleep_s(0.01)) {
+    std::vector<pid_t> c = t::children(child);
+    if (!c.empty()) grandchild = c[0];
+  }
+  kill(init, SIGTERM);
+  if (!p.wait_for("child got TERM")) return "TERM never reached the child\n";
+  kill(grandchild, SIGKILL);
+  return "";
+}
+
+// The child reports signals; USR1 ends it.  Used to see which signals the
+// init passes on, and as what: a dropped signal leaves no line.
+// (Its stderr is closed: the shell would say "Hangup" there when a signal
+// sent to the whole group happens to find a sleep running.)
+const char kReporter[] =
+    "exec 2>/dev/null; for s in HUP INT QUIT TERM USR2 TTIN TTOU WINCH; do trap \"echo got $s\" $s; done; "
+    "trap 'echo got USR1; exit 0' USR1; echo ready; while :; do sleep 0.05; done";
+
+template <int... Sigs>
+std::string send(t::Proc &p) {
+  if (!p.wait_for("ready")) return "never ready\n";
+  pid_t init = p.init_pid(20);
+  for (int sig : {Sigs...}) {
+    kill(init, sig);
+    // Give the init time to pass it on before the next one: signals
+    // pending together are taken lowest number first.  Too short a pause
+    // could only hide a difference, never invent one.
+    t::sleep_s(0.3);
+  }
+  kill(init, SIGUSR1);
+  return "";
+}
+
+std::string term(t::Proc &p) {
+  if (!p.wait_for("ready")) return "never ready\n";
+  p.signal(SIGTERM);
+  return "";
+}
+
+// An orphan's parent: the init (a subreaper, or PID 1) or someone else.
+const char kOrphan[] = "sh -c 'sleep 1000 & echo orphan=$!'; echo ready; sleep 1000";
+
+std::string adopted(t::Proc &p) {
+  if (!p.wait_for("ready")) return "never ready\n";
+  pid_t init = p.init_pid(20), child = p.child_pid(20), orphan = -1;
+  // The orphan is the sleep whose parent is neither the child nor in the
+  // child's subtree any more: find it among the init's children, or by its
+  // pid as printed when the init is not PID 1 of a new namespace.
+  std::string out = p.out();
+  size_t at = out.find("orphan=");
+  if (!p.pid1 && at != std::string::npos) orphan = atoi(out.c_str() + at + 7);
+  for (pid_t c : t::children(init))
+    if (c != child) orphan = c;
+  std::string ppid = orphan > 0 ? t::status_field(orphan, "PPid") : "";
+  std::string seen = ppid == std::to_string(init) ? "orphan adopted by the init\n" : "orphan went elsewhere\n";
+  if (orphan > 0) kill(orphan, SIGKILL);
+  kill(init, SIGTERM);
+  return seen;
+}
+
+// dumb-init: SIGTSTP stops the child (as SIGSTOP), then the init itself.
+char state_of(pid_t pid) {
+  std::string stat = t::slurp("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? '?' : stat[close + 2];
+}
+
+std::string tstp(t::Proc &p) {
+  if (!p.wait_for("ready")) return "never ready\n";
+  pid_t init = p.init_pid(20), child = p.child_pid(20);
+  kill(init, SIGTSTP);
+  std::string seen;
+  bool both = false;
+  for (double end = t::now() + 10; t::now() < end && !both; t::sleep_s(0.01))
+    both = state_of(child) == 'T' && state_of(init) == 'T';
+  seen = both ? "child and init stopped\n" : std::string("child ") + state_of(child) + ", init " + state_of(init) + "\n";
+  kill(init, SIGCONT);
+  kill(child, SIGCONT);
+  t::sleep_s(0.2);
+  kill(init, SIGUSR1);
+  return seen;
+}
+
+// catatonit -P: HUP does nothing, INT ends it.
+std::string pause_then_int(t::Proc &p) {
+  pid_t init = p.init_pid(20);
+  // Wait until it has blocked its signals, or the HUP would kill it.
+  for (double end = t::now() + 10; t::now() < end; t::sleep_s(0.01))
+    if (t::status_field(init, "SigBlk") != "0000000000000000" || t::status_field(init, "SigIgn").find_first_not_of("0") != std::string::npos)
+      break;
+  t::sleep_s(0.1);
+  kill(init, SIGHUP);
+  t::sleep_s(0.3);
+  std::string seen = kill(init, 0) == 0 ? "alive after HUP\n" : "dead after HUP\n";
+  kill(init, SIGINT);
+  return seen;
+}
+
+
+}  // namespace
+
+// ------------------------------------------------------------------ tini
+
+Test(compat, tini_help_usage_and_version) {
+  std::vector<Case> cases;
+  for (const char *name : {"tini", "tini-static", "docker-init"}) {
+    cases.push_back({name, {"-h"}, {}, false, kStripVersion});
+    cases.push_back({name, {"--version"}, {}, false, kStripVersion});
+    cases.push_back({name, {}, {}, false, kStripVersion});           // no program: usage, 1
+    cases.push_back({name, {"-l"}, {}, false, kLicense});
+  }
+  compare(cases);
+}
+
+Test(compat, tini_option_errors) {
+  compare({
+      {"tini", {"-x", "true"}, {}, false, kStripVersion},
+      {"tini", {"--bogus", "true"}, {}, false, kStripVersion},
+      {"tini", {"-e"}, {}, false, kStripVersion},
+      {"tini", {"-p"}, {}, false, kStripVersion},
+      {"tini", {"-e", "300", "true"}},
+      {"tini", {"-e", "abc", "true"}},
+      {"tini", {"-e", "-1", "true"}},
+      {"tini", {"-p", "FOO", "true"}},
+      {"tini", {"-p", "SIGFOO", "true"}},
+      // getopt(3): no long options; --version only as the one argument
+      {"tini", {"-v", "--version"}, {}, false, kStripVersion},
+      {"tini", {"--version", "-v"}, {}, false, kStripVersion},
+      {"tini", {"--", "--version"}},
+  });
+}
+
+// Without POSIXLY_CORRECT tini's getopt permutes: the child's -c is taken
+// as tini's own and refused; with it (even empty), options stop at "sh".
+Test(compat, tini_posixly_correct_and_permuted_options) {
+  compare({
+      {"tini", {"-e", "3", "sh", "-c", "exit 3"}, {}, false, kStripVersion},
+      {"tini", {"-e", "3", "sh", "-c", "exit 3"}, {"POSIXLY_CORRECT="}},
+      {"tini", {"-e", "3", "sh", "-c", "exit 3"}, {"POSIXLY_CORRECT=1"}},
+      {"tini", {"-e", "3", "--", "sh", "-c", "exit 3"}},
+      {"tini", {"true", "-s"}},  // -s after the program, permuted: subreaper, no warning
+      {"tini", {"true", "-s"}, {"POSIXLY_CORRECT="}},
+  });
+}
+
+Test(compat, tini_exit_statuses) {
+  std::vector<Case> cases;
+  for (bool pid1 : {false, true}) {
+    for (const char *code : {"0", "1", "3", "127", "255"})
+      cases.push_back({"tini", {"--", "sh", "-c", std::string("exit ") + code}, {}, pid1});
+    cases.push_back({"tini", {"-e", "3", "-e", "4", "--", "sh", "-c", "exit 4"}, {}, pid1});
+    cases.push_back({"tini", {"-e", "4", "--", "sh", "-c", "exit 3"}, {}, pid1});
+    // 128+N for a signal death, even outside PID 1; -e applies after.
+    cases.push_back({"tini", {"--", "sh", "-c", "kill -USR1 $$"}, {}, pid1});
+    cases.push_back({"tini", {"-s", "--", "sh", "-c", "kill -TERM $$"}, {}, pid1});
+    cases.push_back({"tini", {"-e", "143", "--", "sh", "-c", "kill -TERM $$"}, {}, pid1});
+    // exec failures: 127 not found, 126 not executable, 1 anything else
+    cases.push_back({"tini", {"--", "no-such-program"}, {}, pid1});
+    cases.push_back({"tini", {"--", "/etc/passwd"}, {}, pid1});
+    cases.push_back({"tini", {"--", "/etc"}, {}, pid1});
+    cases.push_back({"tini", {"--", "/etc/passwd/x"}, {}, pid1});  // ENOTDIR
+    cases.push_back({"tini", {"-e", "127", "--", "no-such-program"}, {}, pid1});
+  }
+  compare(cases);
+}
+
+Test(compat, tini_verbosity_and_info_lines) {
+  // -vv and -vvv add DEBUG/TRACE chatter that remit does not clone.
+  const std::string debug = R"(^\[(DEBUG|TRACE) )";
+  compare({
+      {"tini", {"-v", "--", "sh", "-c", "exit 3"}},
+      {"tini", {"-v", "-s", "--", "sh", "-c", "kill $$"}},
+      {"tini", {"-v", "--", "sh", "-c", "kill -HUP $$"}, {}, true},
+      {"tini", {"-v", "--", "sh", "-c", "kill -RTMIN+1 $$"}, {}, true},
+      {"tini", {"-vv", "--", "sh", "-c", "exit 5"}, {}, false, 0, debug},
+      {"tini", {"-vvv", "--", "sh", "-c", "exit 5"}, {}, true, 0, debug},
+      {"tini", {"-v", "-v", "--", "no-such-program"}, {}, false, 0, debug},
+      {"tini", {"--", "sh", "-c", "exit 2"}, {"TINI_VERBOSITY=2"}},
+      {"tini", {"-v", "--", "sh", "-c", "exit 2"}, {"TINI_VERBOSITY=0"}},  // overrides -v; no warning
+      {"tini", {"--", "sh", "-c", "exit 2"}, {"TINI_VERBOSITY=1"}},
+      {"tini", {"--", "no-such-program"}, {"TINI_VERBOSITY=0"}},
+  });
+}
+
+// Neither PID 1 nor subreaper: the three-line warning.  -s,
+// TINI_SUBREAPER (even empty) or PID 1: none, and orphans come to the init.
+Test(compat, tini_subreaper_warning_and_adoption) {
+  compare({
+      {"tini", {"--", "true"}},
+      {"tini", {"-s", "--", "true"}},
+      {"tini", {"--", "true"}, {"TINI_SUBREAPER="}},
+      {"tini", {"--", "true"}, {"TINI_SUBREAPER=0"}},  // set: on, whatever it says
+      {"tini", {"--", "true"}, {}, true},
+      {"tini", {"-s", "--", "sh", "-c", kOrphan}, {}, false, 0, "", adopted},
+      {"tini", {"--", "sh", "-c", kOrphan}, {"TINI_SUBREAPER="}, false, 0, "", adopted},
+      {"tini", {"--", "sh", "-c", kOrphan}, {}, true, 0, "", adopted},
+  });
+}
+
+// -w: "Reaped zombie process with pid=N" for each zombie that is not the
+// child.  The child waits until the orphan has been reaped.
+Test(compat, tini_w_warns_for_each_reaped_zombie) {
+  const std::string script =
+      "sh -c 'sleep 1 & echo $! > /tmp/compat-orphan-$PPID'; o=$(cat /tmp/compat-orphan-$$); "
+      "rm -f /tmp/compat-orphan-$$; while [ -e /proc/$o ]; do sleep 0.02; done; exit 4";
+  compare({
+      {"tini", {"-w", "-s", "--", "sh", "-c", script}},
+      {"tini", {"-w", "--", "sh", "-c", script}, {}, true},
+      {"tini", {"-w", "-v", "--", "sh", "-c", script}, {}, true},
+      {"tini", {"--", "sh", "-c", script}, {}, true},  // no -w: silent
+  });
+}
+
+// The child gets its own process group (not a session); -g and
+// TINI_KILL_PROCESS_GROUP (even empty) send signals to that whole group.
+Test(compat, tini_process_group_and_signal_targets) {
+  compare({
+      {"tini", {"-s", "--", "sh", "-c", kWhere}},
+      {"tini", {"--", "sh", "-c", kWhere}, {}, true},
+      {"tini", {"--", "sh", "-c", kFamily}, {}, true, 0, "", term_the_family},
+      {"tini", {"-g", "--", "sh", "-c", kFamily}, {}, true, 0, "", term_the_family},
+      {"tini", {"--", "sh", "-c", kFamily}, {"TINI_KILL_PROCESS_GROUP="}, true, 0, "", term_the_family},
+      {"tini", {"-s", "-g", "--", "sh", "-c", kFamily}, {}, false, 0, "", term_the_family},
+  });
+}
+
+// Forwarded as they are, except SIGTTIN and SIGTTOU, which tini ignores;
+// the child gets them back at their defaults (SigIgn empty).
+Test(compat, tini_signals_forwarded_and_ttin_ttou_kept) {
+  compare({
+      {"tini", {"--", "sh", "-c", kReporter}, {}, true, 0, "", send<SIGHUP, SIGINT, SIGTERM, SIGUSR2, SIGWINCH>},
+      {"tini", {"--", "sh", "-c", kReporter}, {}, true, 0, "", send<SIGTTIN, SIGTTOU, SIGQUIT>},
+      {"tini", {"-s", "--", "sh", "-c", kReporter}, {}, false, 0, "", send<SIGTTIN, SIGHUP>},
+      {"tini", {"--", "grep", "-E", "Sig(Ign|Blk)", "/proc/self/status"}, {}, true},
+      {"tini", {"-s", "--", "grep", "-E", "Sig(Ign|Blk)", "/proc/self/status"}},
+  });
+}
+
+Test(compat, tini_parent_death_signal) {
+  compare({
+      {"tini", {"-p", "SIGKILL", "--", "sh", "-c", "grep -c . /proc/$$/status >/dev/null; exit 6"}},
+      {"tini", {"-p", "SIGTERM", "-s", "--", "true"}},
+  });
+}
+
+// ------------------------------------------------------------- dumb-init
+
+Test(compat, dumb_init_help_usage_and_version) {
+  compare({
+      {"dumb-init", {"-h"}, {}, false, kStripVersion},
+      {"dumb-init", {"--help"}, {}, false, kStripVersion},
+      {"dumb-init", {"-V"}, {}, false, kStripVersion},
+      {"dumb-init", {"--version"}, {}, false, kStripVersion},
+      {"dumb-init", {}},
+      {"dumb-init", {"-x", "true"}},
+      {"dumb-init", {"--bogus", "true"}},
+      {"dumb-init", {"-r"}},
+      {"dumb-init", {"-v"}},
+  });
+}
+
+Test(compat, dumb_init_bad_rewrites) {
+  compare({
+      {"dumb-init", {"-r", "15", "true"}},
+      {"dumb-init", {"-r", "0:1", "true"}},
+      {"dumb-init", {"-r", "15:abc", "true"}},
+      {"dumb-init", {"-r", "15:-1", "true"}},
+      {"dumb-init", {"-r=15:3", "true"}},
+      {"dumb-init", {"--rewrite", "", "true"}},
+  });
+}
+
+Test(compat, dumb_init_exit_statuses) {
+  std::vector<Case> cases;
+  for (bool pid1 : {false, true}) {
+    for (const char *code : {"0", "1", "7", "255"})
+      cases.push_back({"dumb-init", {"sh", "-c", std::string("exit ") + code}, {}, pid1});
+    cases.push_back({"dumb-init", {"sh", "-c", "kill -USR1 $$"}, {}, pid1});  // 138, no re-raise
+    cases.push_back({"dumb-init", {"-c", "sh", "-c", "kill -TERM $$"}, {}, pid1});
+    cases.push_back({"dumb-init", {"no-such-program"}, {}, pid1});  // exec failure: 2
+    cases.push_back({"dumb-init", {"/etc/passwd"}, {}, pid1});
+    cases.push_back({"dumb-init", {"/etc/passwd/x"}, {}, pid1});
+  }
+  // options stop at the first non-option, no -- needed
+  cases.push_back({"dumb-init", {"sh", "-c", "exit 7", "-v"}});
+  cases.push_back({"dumb-init", {"--", "sh", "-c", "exit 7"}});
+  compare(cases);
+}
+
+// dumb-init's verbose output: its first and last lines are cloned, the
+// rest (tty and setsid notes, per-signal lines) is not.
+Test(compat, dumb_init_verbose_lines) {
+  const std::string chatter =
+      R"(^\[dumb-init\] (Unable to|setsid complete|Received signal|Forwarded signal|A child with PID|Running in debug|Not running in setsid))";
+  compare({
+      {"dumb-init", {"-v", "sh", "-c", "exit 7"}, {}, false, 0, chatter},
+      {"dumb-init", {"--verbose", "sh", "-c", "kill $$"}, {}, true, 0, chatter},
+      {"dumb-init", {"sh", "-c", "exit 7"}, {"DUMB_INIT_DEBUG=1"}, false, 0, chatter},
+      {"dumb-init", {"sh", "-c", "exit 7"}, {"DUMB_INIT_DEBUG=0"}},
+      {"dumb-init", {"sh", "-c", "exit 7"}, {"DUMB_INIT_DEBUG="}},
+      {"dumb-init", {"sh", "-c", "exit 7"}, {"DUMB_INIT_DEBUG=yes"}},
+      {"dumb-init", {"-v", "-c", "sh", "-c", "exit 7"}, {}, true, 0, chatter},
+  });
+}
+
+// A session of its own by default (pid = pgid = sid), signals to the whole
+// group; -c or DUMB_INIT_SETSID=0 keep it in the init's session and signal
+// the child alone.  Only "0" counts, as in dumb-init.
+Test(compat, dumb_init_sessions_and_signal_targets) {
+  std::vector<Case> cases;
+  for (bool pid1 : {false, true}) {
+    cases.push_back({"dumb-init", {"sh", "-c", kWhere}, {}, pid1});
+    cases.push_back({"dumb-init", {"-c", "sh", "-c", kWhere}, {}, pid1});
+    cases.push_back({"dumb-init", {"--single-child", "sh", "-c", kWhere}, {}, pid1});
+    cases.push_back({"dumb-init", {"sh", "-c", kWhere}, {"DUMB_INIT_SETSID=0"}, pid1});
+    cases.push_back({"dumb-init", {"sh", "-c", kWhere}, {"DUMB_INIT_SETSID=1"}, pid1});
+    cases.push_back({"dumb-init", {"sh", "-c", kWhere}, {"DUMB_INIT_SETSID=false"}, pid1});
+    cases.push_back({"dumb-init", {"-c", "sh", "-c", kWhere}, {"DUMB_INIT_SETSID=1"}, pid1});
+  }
+  cases.push_back({"dumb-init", {"sh", "-c", kFamily}, {}, true, 0, "", term_the_family});
+  cases.push_back({"dumb-init", {"-c", "sh", "-c", kFamily}, {}, true, 0, "", term_the_family});
+  cases.push_back({"dumb-init", {"sh", "-c", kFamily}, {"DUMB_INIT_SETSID=0"}, false, 0, "", term_the_family});
+  compare(cases);
+}
+
+Test(compat, dumb_init_signal_rewriting) {
+  compare({
+      {"dumb-init", {"sh", "-c", kReporter}, {}, true, 0, "", send<SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGWINCH>},
+      {"dumb-init", {"-r", "15:2", "sh", "-c", kReporter}, {}, true, 0, "", send<SIGTERM>},
+      {"dumb-init", {"--rewrite", "15:0", "-r", "1:12", "sh", "-c", kReporter}, {}, false, 0, "", send<SIGTERM, SIGHUP>},
+      {"dumb-init", {"--rewrite=2:15", "-c", "sh", "-c", kReporter}, {}, true, 0, "", send<SIGINT>},
+      {"dumb-init", {"-r", "15:10", "sh", "-c", kReporter}, {}, true, 0, "", term},
+  });
+}
+
+// SIGTSTP: the child is stopped (SIGSTOP), then dumb-init stops itself.
+// The child spins rather than sleeps: a shell stopped while it waits for a
+// vfork'ed sleep to exec would show 'D', not 'T'.  It spins only until the
+// stop, and again for the moment between SIGCONT and SIGUSR1.
+Test(compat, dumb_init_tstp_stops_child_then_itself) {
+  const char spin[] = "trap 'echo got USR1; exit 0' USR1; echo ready; while :; do :; done";
+  compare({
+      {"dumb-init", {"sh", "-c", spin}, {}, false, 0, "", tstp},
+      {"dumb-init", {"sh", "-c", spin}, {}, true, 0, "", tstp},
+  });
+}
+
+// ------------------------------------------------------------- catatonit
+
+Test(compat, catatonit_help_usage_version_license) {
+  compare({
+      {"catatonit", {"-h"}},
+      {"catatonit", {"-V"}, {}, false, kStripVersion},
+      {"catatonit", {"--version"}, {}, false, kStripVersion},
+      {"catatonit", {"-L"}, {}, false, kLicense},
+      {"catatonit", {}},
+      {"catatonit", {"-x", "true"}},
+      {"catatonit", {"--bogus", "true"}},
+      {"catatonit", {"sh", "-c", "exit 7"}},  // permuted: -c is refused
+      {"catatonit", {"sh", "-c", "exit 7"}, {"POSIXLY_CORRECT=1"}},
+  });
+}
+
+Test(compat, catatonit_exit_statuses_and_groups) {
+  std::vector<Case> cases;
+  for (bool pid1 : {false, true}) {
+    cases.push_back({"catatonit", {"--", "sh", "-c", "exit 7"}, {}, pid1});
+    cases.push_back({"catatonit", {"--", "sh", "-c", "kill -USR1 $$"}, {}, pid1});
+    cases.push_back({"catatonit", {"--", "no-such-program"}, {}, pid1});
+    cases.push_back({"catatonit", {"--", "/etc/passwd"}, {}, pid1});
+    cases.push_back({"catatonit", {"--", "sh", "-c", kWhere}, {}, pid1});
+    cases.push_back({"catatonit", {"-g", "--", "sh", "-c", kWhere}, {}, pid1});
+  }
+  cases.push_back({"catatonit", {"--", "sh", "-c", kOrphan}, {}, false, 0, "", adopted});
+  cases.push_back({"catatonit", {"--", "sh", "-c", kFamily}, {}, true, 0, "", term_the_family});
+  cases.push_back({"catatonit", {"-g", "--", "sh", "-c", kFamily}, {}, true, 0, "", term_the_family});
+  cases.push_back({"catatonit", {"--", "sh", "-c", kReporter}, {}, true, 0, "", send<SIGHUP, SIGTERM, SIGWINCH>});
+  compare(cases);
+}
+
+Test(compat, catatonit_pause_mode) {
+  compare({
+      {"catatonit", {"-P"}, {}, false, 0, "", pause_then_int},
+      {"catatonit", {"-P"}, {}, true, 0, "", pause_then_int},
+  });
+}
+
+// ------------------------------------------------------ REMIT_* everywhere
+
+// Not differential: the peers know nothing of REMIT_*.  Under every name
+// the variables apply on top of the personality.
+Test(compat, remit_variables_apply_under_every_name) {
+  for (const char *name : {"tini", "tini-static", "docker-init", "dumb-init", "catatonit"}) {
+    std::string bin = t::as_name(name);
+    std::vector<std::string> pre = {bin};
+    if (std::string(name) != "dumb-init") pre.push_back("--");
+
+    // REMIT_MAP: exit 1 after a TERM becomes 0.
+    Spec s{pre, {"REMIT_MAP=1@TERM=0"}, true};
+    s.argv.insert(s.argv.end(), {"sh", "-c", "trap 'exit 1' TERM; echo ready; while :; do sleep 0.05; done"});
+    t::Proc p = t::start(s);
+    cr_assert(p.wait_for("ready"), "%s: child never ready", name);
+    p.signal(SIGTERM);
+    t::Result r = p.wait();
+    cr_expect(r.status() == 0, "%s with REMIT_MAP=1@TERM=0: expected 0 after TERM, got %d (%s)", name, r.status(),
+              r.err.c_str());
+
+    // REMIT_REWRITE: TERM reaches the child as USR2.
+    Spec w{pre, {"REMIT_REWRITE=TERM:USR2"}, true};
+    w.argv.insert(w.argv.end(), {"sh", "-c", "trap 'exit 12' USR2; trap 'exit 15' TERM; echo ready; while :; do sleep 0.05; done"});
+    t::Proc q = t::start(w);
+    cr_assert(q.wait_for("ready"), "%s: child never ready", name);
+    q.signal(SIGTERM);
+    r = q.wait();
+    cr_expect(r.status() == 12, "%s with REMIT_REWRITE=TERM:USR2: expected 12 (USR2), got %d (%s)", name,
+              r.status(), r.err.c_str());
+
+    // REMIT_GRACE: a child that ignores TERM is killed after 1 s, well
+    // before the 20 s it would otherwise sleep.
+    Spec g{pre, {"REMIT_GRACE=1s"}, true};
+    g.argv.insert(g.argv.end(), {"sh", "-c", "trap '' TERM; echo ready; sleep 20"});
+    t::Proc k = t::start(g);
+    cr_assert(k.wait_for("ready"), "%s: child never ready", name);
+    double sent = t::now();
+    k.signal(SIGTERM);
+    r = k.wait();
+    cr_expect(r.status() == 137 && t::now() - sent < 10,
+              "%s with REMIT_GRACE=1s: expected 137 well under 10 s, got %d after %.1fs", name, r.status(),
+              t::now() - sent);
+
+    // A bad REMIT_MAP stops it before the child starts: 2, one line.
+    Spec b{pre, {"REMIT_MAP=1@TREM=0"}};
+    b.argv.insert(b.argv.end(), {"sh", "-c", "echo started"});
+    r = t::run(b);
+    cr_expect(r.status() == 2 && r.out.empty() && r.err.find("TREM") != std::string::npos,
+              "%s with a bad REMIT_MAP: expected 2, no child, TREM named; got %d, out '%s', err '%s'", name,
+              r.status(), r.out.c_str(), r.err.c_str());
+  }
+}
+
+// With -v, a rule that applied is reported after the peer's own line.
+Test(compat, rule_report_follows_the_peers_info_line) {
+  std::string bin = t::as_name("tini");
+  t::Result r = t::run(Spec{{bin, "-v", "--", "sh", "-c", "exit 1"}, {"REMIT_MAP=1=0"}, true});
+  cr_expect(r.status() == 0, "expected 0, got %d", r.status());
+  cr_expect(r.out.find("Main child exited normally (with status '1')") != std::string::npos &&
+                r.out.find("rule 1 '1=0'") != std::string::npos,
+            "expected tini's line and remit's rule line, got:\n%s", r.out.c_str());
+}
