@@ -144,7 +144,8 @@ inline pid_t spawn(const std::vector<std::string> &argv, const std::vector<std::
   for (const std::string &e : env) names.insert(e.substr(0, e.find('=')));
   for (char **e = environ; *e; e++)
     if (!names.count(std::string(*e).substr(0, std::string(*e).find('=')))) ev.push_back(*e);
-  for (const std::string &e : env) ev.push_back(const_cast<char *>(e.c_str()));
+  for (const std::string &e : env)  // "NAME=value" sets, "NAME" only unsets
+    if (e.find('=') != std::string::npos) ev.push_back(const_cast<char *>(e.c_str()));
   ev.push_back(nullptr);
   std::string out = dir + "/out", err = dir + "/err";
   pid_t pid = fork();
@@ -668,4 +669,43 @@ Test(reliability, child_status_survives_orphans_exiting_at_the_same_time_as_pid1
     if (!r.exited || r.code != 7) failures += " #" + std::to_string(i) + ":" + r.describe();
   }
   cr_assert(failures.empty(), "expected 7 every time (run:outcome):%s", failures.c_str());
+}
+
+// The same for the values the drop-in names read (tini, dumb-init).  Their
+// refusals follow the original's style (a usage text may follow, status 1),
+// so only the essentials are checked: no crash, no hang, no child started
+// by a refusal, and something said on stderr.
+Test(reliability, hostile_values_under_the_drop_in_names_never_crash_or_half_start, .timeout = 600) {
+  struct Setting { const char *as, *name; bool env; };
+  static const Setting kSettings[] = {
+      {"tini", "-e", false},          {"tini", "-p", false},
+      {"tini", "TINI_VERBOSITY", true}, {"tini", "TINI_SUBREAPER", true},
+      {"tini", "TINI_KILL_PROCESS_GROUP", true}, {"dumb-init", "-r", false},
+      {"dumb-init", "DUMB_INIT_SETSID", true}, {"dumb-init", "DUMB_INIT_DEBUG", true}};
+  std::vector<std::string> values = rel::hostile_values(77, 60);
+  std::string dir = t::scratch(), marker = dir + "/marker", failures;
+  std::map<std::string, std::string> bin;
+  int runs = 0;
+  for (const Setting &s : kSettings) {
+    if (!bin.count(s.as)) bin[s.as] = t::as_name(s.as);
+    for (const std::string &v : values) {
+      unlink(marker.c_str());
+      std::vector<std::string> argv = {bin[s.as]}, env = {"TINI_SUBREAPER", "TINI_KILL_PROCESS_GROUP",
+                                                         "TINI_VERBOSITY", "DUMB_INIT_SETSID", "DUMB_INIT_DEBUG"};
+      if (s.env) env.push_back(std::string(s.name) + "=" + v);
+      else argv.insert(argv.end(), {s.name, v});
+      argv.insert(argv.end(), {"--", "/usr/bin/touch", marker});
+      rel::Ran r = rel::launch(argv, env, dir, 20);
+      runs++;
+      bool ran = access(marker.c_str(), F_OK) == 0;
+      std::string what;
+      if (r.hung || !r.exited) what = r.describe();
+      else if (r.code == 0 && !ran) what = "exit 0 but the child did not run";
+      else if (r.code != 0 && ran) what = r.describe() + " but the child ran";
+      else if (r.code != 0 && r.err.empty()) what = r.describe() + " without a word on stderr";
+      if (!what.empty() && failures.size() < 4000)
+        failures += std::string("\n  ") + s.as + " " + s.name + " '" + rel::show(v) + "': " + what;
+    }
+  }
+  cr_assert(failures.empty(), "%d runs; bad outcomes:%s", runs, failures.c_str());
 }
