@@ -392,6 +392,10 @@ int main(int argc, char **argv) {
     else if (sig) on_signal(run, sig);
     on_time(run);
   }
+  // dumb-init's farewell: TERM (as rewritten) to what is left of the
+  // child's session, so its background jobs do not outlive it.
+  int farewell = set.rewrite.to[SIGTERM];
+  if (set.who->term_at_exit && set.new_session && farewell) kill(-run.child, farewell);
   reap(run);  // orphans that ended with it
   if (set.wait_all) wait_for_the_rest(run);
   return finish(run);

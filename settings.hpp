@@ -97,6 +97,7 @@ struct Personality {
                                // own (all but dumb-init, whose -c child stays
                                // in the init's group)
   bool stop_with_child;        // dumb-init: TSTP/TTIN/TTOU stop child, then init
+  bool term_at_exit;           // dumb-init: TERM the child's session when it ends
   bool subreaper_always;       // catatonit: subreaper whenever not PID 1
   bool warn_no_reaping;        // tini's three-line warning outside PID 1
   bool short_only;             // tini: getopt(3), --version only alone
@@ -181,7 +182,7 @@ inline const Personality kRemit = {
     "%N: ", {"", "", "", ""}, 2,
     /*usage*/ 2, /*missing*/ 127, /*denied*/ 126, /*exec*/ 126,
     /*permute*/ false, /*reraise*/ true,
-    /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false,
+    /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false, /*term_at_exit*/ false,
     /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0};
 
 // tini 0.19, also installed as docker-init (Docker's --init).
@@ -234,7 +235,7 @@ inline const Personality kTini = {
     "[%L %N (%P)] ", {"FATAL", "WARN ", "INFO ", "DEBUG"}, 1,
     /*usage*/ 1, /*missing*/ 127, /*denied*/ 126, /*exec*/ 1,
     /*permute*/ true, /*reraise*/ false,
-    /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false,
+    /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false, /*term_at_exit*/ false,
     /*subreaper_always*/ false, /*warn_no_reaping*/ true, /*short_only*/ true, kTiniKeeps};
 
 // dumb-init 1.2.5.
@@ -282,7 +283,7 @@ inline const Personality kDumbInit = {
     "[%N] ", {"", "", "", ""}, 2,
     /*usage*/ 1, /*missing*/ 2, /*denied*/ 2, /*exec*/ 2,
     /*permute*/ false, /*reraise*/ false,
-    /*new_session*/ true, /*own_group*/ false, /*stop_with_child*/ true,
+    /*new_session*/ true, /*own_group*/ false, /*stop_with_child*/ true, /*term_at_exit*/ true,
     /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0};
 
 // catatonit 0.1.7, podman's init.
@@ -315,7 +316,7 @@ inline const Personality kCatatonit = {
     "%L (%N:%P): ", {"ERROR", "WARN", "INFO", "DEBUG"}, 2,
     /*usage*/ 1, /*missing*/ 1, /*denied*/ 1, /*exec*/ 1,
     /*permute*/ true, /*reraise*/ false,
-    /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false,
+    /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false, /*term_at_exit*/ false,
     /*subreaper_always*/ true, /*warn_no_reaping*/ false, /*short_only*/ false, 0};
 
 struct Name { const char *argv0; const Personality *who; };

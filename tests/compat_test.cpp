@@ -67,7 +67,7 @@ struct Case {
 // PIDs differ from run to run; everything else must not.
 std::string mask_pids(const std::string &s) {
   static const std::regex pid(
-      R"((\(|\(catatonit:|pid '|pid=|pid: '|PID |errno=|orphan=)[0-9]+)");
+      R"((\(|\(catatonit:|pid '|pid=|pid: '|PID |errno=|orphan=|bg=)[0-9]+)");
   return std::regex_replace(s, pid, "$1N");
 }
 
@@ -231,6 +231,24 @@ std::string tstp(t::Proc &p) {
   return seen;
 }
 
+// What becomes of a background job when the child exits: dumb-init (in
+// its setsid mode) sends TERM to the child's session on the way out.
+const char kLeaveBehind[] = "sleep 1000 & echo bg=$!";
+
+std::string left_behind(t::Proc &p) {
+  if (!p.wait_for("bg=")) return "no background job\n";
+  std::string out = p.out();
+  pid_t bg = atoi(out.c_str() + out.find("bg=") + 3);
+  p.wait(30);
+  bool gone = false;
+  for (double end = t::now() + 3; t::now() < end && !gone; t::sleep_s(0.01)) {
+    char st = state_of(bg);
+    gone = st == '?' || st == 'Z' || st == 'X';
+  }
+  kill(bg, SIGKILL);
+  return gone ? "background job ended\n" : "background job still running\n";
+}
+
 // catatonit -P: HUP does nothing, INT ends it.
 std::string pause_then_int(t::Proc &p) {
   pid_t init = p.init_pid(20);
@@ -278,6 +296,20 @@ Test(compat, tini_option_errors) {
       {"tini", {"--version", "-v"}, {}, false, kStripVersion},
       {"tini", {"--", "--version"}},
   });
+}
+
+// tini-static and docker-init are tini under other names.
+Test(compat, tini_aliases_run_as_tini) {
+  std::vector<Case> cases;
+  for (const char *name : {"tini-static", "docker-init"}) {
+    cases.push_back({name, {"-v", "--", "sh", "-c", "exit 3"}});
+    cases.push_back({name, {"-e", "3", "--", "sh", "-c", "exit 3"}, {}, true});
+    cases.push_back({name, {"-v", "--", "sh", "-c", "kill -TERM $$"}, {}, true});
+    cases.push_back({name, {"--", "no-such-program"}, {}, true});
+    cases.push_back({name, {"-e", "3", "sh", "-c", "exit 3"}, {}, false, kStripVersion});
+    cases.push_back({name, {"--", "sh", "-c", kReporter}, {}, true, 0, "", send<SIGHUP, SIGTTOU, SIGTERM>});
+  }
+  compare(cases);
 }
 
 // Without POSIXLY_CORRECT tini's getopt permutes: the child's -c is taken
@@ -470,6 +502,12 @@ Test(compat, dumb_init_sessions_and_signal_targets) {
   cases.push_back({"dumb-init", {"sh", "-c", kFamily}, {}, true, 0, "", term_the_family});
   cases.push_back({"dumb-init", {"-c", "sh", "-c", kFamily}, {}, true, 0, "", term_the_family});
   cases.push_back({"dumb-init", {"sh", "-c", kFamily}, {"DUMB_INIT_SETSID=0"}, false, 0, "", term_the_family});
+  // on the way out: TERM to the child's session (as rewritten), not with -c
+  cases.push_back({"dumb-init", {"sh", "-c", kLeaveBehind}, {}, false, 0, "", left_behind});
+  cases.push_back({"dumb-init", {"-c", "sh", "-c", kLeaveBehind}, {}, false, 0, "", left_behind});
+  cases.push_back({"dumb-init", {"-r", "15:0", "sh", "-c", kLeaveBehind}, {}, false, 0, "", left_behind});
+  cases.push_back({"tini", {"-s", "-g", "--", "sh", "-c", kLeaveBehind}, {}, false, 0, "", left_behind});
+  cases.push_back({"catatonit", {"-g", "--", "sh", "-c", kLeaveBehind}, {}, false, 0, "", left_behind});
   compare(cases);
 }
 
