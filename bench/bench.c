@@ -454,7 +454,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench: idle, 3 s...\n");
     idle(3.0);
     fprintf(stderr, "bench: reaping %s orphans as PID 1...\n", orphans);
-    reaping(rounds / 2 + 1, orphans);
+    reaping(rounds + 1, orphans);
   } else {
     fprintf(stderr, "bench: not root (or no unshare): idle and reaping figures skipped\n");
   }
@@ -474,9 +474,9 @@ int main(int argc, char **argv) {
   }
   row("signal round trips through the init (median)", c_sig, "", v_sig, 0);
   row("- CPU time of the init per signal passed on (median)", c_sig_cpu, "", v_sig_cpu, 1);
-  printf("\nstart-up: %d runs of each, bare `true` included; signals and reaping: %d rounds; "
+  printf("\nstart-up: %d runs of each, bare `true` included; signals: %d rounds, reaping: %d; "
          "the inits take turns within every round; %s.\n",
-         ntimes[0], rounds / 2 + 1, cpu >= 0 ? "all on one CPU (BENCH_CPU=none to let them roam)" : "CPUs unpinned");
+         ntimes[0], rounds / 2 + 1, rounds + 1, cpu >= 0 ? "all on one CPU (BENCH_CPU=none to let them roam)" : "CPUs unpinned");
 
   /* The targets of issue 8, said plainly; informative, not a verdict. */
   const struct Init *r = &inits[0];
