@@ -61,6 +61,18 @@ bool running(pid_t pid) {
 
 pid_t read_pid(const std::string &path) { return pid_t(atoi(t::slurp(path).c_str())); }
 
+// Kills a process a test left behind (and its process group with `group`),
+// if it is still one of the test's: its environment has D=dir.  So a
+// failing test does not leave sleeps around, and a recycled pid is safe.
+void kill_ours(pid_t pid, const std::string &dir, bool group = false) {
+  if (pid <= 0) return;
+  std::string env = t::slurp("/proc/" + std::to_string(pid) + "/environ");
+  if (env.find(std::string("D=") + dir + '\0') == std::string::npos) return;
+  pid_t pg = getpgid(pid);
+  if (group && pg > 1) kill(-pg, SIGKILL);
+  kill(pid, SIGKILL);
+}
+
 // The time a child wrote after `tag` ("TERM 1700000000.123"), or -1.
 double stamp(const std::string &log, const std::string &tag) {
   size_t at = log.find(tag + " ");
@@ -74,6 +86,7 @@ const char kLogger[] =
     "trap 'echo \"USR1 $(date +%s.%N)\" >> \"$D/log\"' USR1\n"
     "trap 'echo \"TERM $(date +%s.%N)\" >> \"$D/log\"; kill $S; exit 0' TERM\n"
     "sleep 1000 & S=$!\n"
+    "echo $S > \"$D/sleep\"\n"
     "echo ready\n"
     "while :; do wait $S; done\n";
 
@@ -149,6 +162,7 @@ Test(shutdown, signal_rewritten_to_0_never_reaches_the_child) {
     // reach the child before this TERM.
     p.signal(SIGTERM);
     t::Result r = p.wait();
+    kill_ours(read_pid(d + "/sleep"), d);
     std::string log = t::slurp(d + "/log");
     cr_expect(r.exited && r.code == 0, "drop=%d: expected exit 0, got status %d", drop, r.status());
     cr_expect(log.find("TERM") != std::string::npos, "drop=%d: child never got TERM; log: %s", drop, log.c_str());
@@ -221,6 +235,7 @@ Test(shutdown, child_that_stops_quickly_is_not_held_back_by_a_long_grace) {
   p.signal(SIGTERM);
   t::Result r = p.wait(90);
   double secs = t::now() - t0;
+  kill_ours(read_pid(d + "/sleep"), d);
   cr_expect(r.exited && r.code == 0, "expected exit 0, got status %d", r.status());
   cr_expect(secs < 20, "a child that ended at once held remit for %.1f s (grace 60 s)", secs);
 
@@ -288,7 +303,9 @@ Test(shutdown, group_option_signals_the_grandchild) {
     t::Result r = p.wait();
     // The shell itself died by TERM; remit, outside PID 1, likewise.
     cr_expect(r.status() == 128 + SIGTERM, "%s: expected status 143, got %d", how, r.status());
-    cr_expect(wait_text(d + "/gc", "TERM"), "%s: the grandchild never got TERM", how);
+    bool got = wait_text(d + "/gc", "TERM");
+    kill_ours(read_pid(d + "/inner"), d, true);
+    cr_expect(got, "%s: the grandchild never got TERM", how);
   }
 }
 
@@ -296,7 +313,6 @@ Test(shutdown, without_group_the_grandchild_is_not_signalled) {
   std::string d = t::scratch();
   grandchild_scripts(d);
   t::Proc p = t::start(Spec{{"remit", "--", "/bin/sh", d + "/outer.sh"}, {"D=" + d}});
-  pid_t outer = p.child_pid();
   cr_assert(wait_file(d + "/inner"), "grandchild not ready");
   pid_t inner = read_pid(d + "/inner");
   p.signal(SIGTERM);
@@ -305,7 +321,7 @@ Test(shutdown, without_group_the_grandchild_is_not_signalled) {
   t::sleep_s(1);  // time it would have had to write the file
   bool alive = running(inner);
   std::string gc = t::slurp(d + "/gc");
-  kill(-outer, SIGKILL);  // the grandchild and its sleep, still in that group
+  kill_ours(inner, d, true);  // the grandchild and its sleep
   cr_expect(gc.empty(), "without -g the grandchild got TERM: %s", gc.c_str());
   cr_expect(alive, "without -g the grandchild %d should still be running", int(inner));
 }
@@ -321,13 +337,12 @@ Test(shutdown, grace_kill_reaches_the_whole_group_with_g) {
                              "trap '' TERM; sleep 60 & echo $! > \"$D/gc\"; echo ready; wait"});
     t::Proc p = t::start(Spec{argv, {"D=" + d}});
     cr_assert(p.wait_for("ready"), "group=%d: child not ready", group);
-    pid_t outer = p.child_pid();
     pid_t gc = read_pid(d + "/gc");
     p.signal(SIGTERM);
     t::Result r = p.wait(40);
     bool gone = false;
     for (double end = t::now() + (group ? 10 : 1); !gone && t::now() < end; t::sleep_s(0.01)) gone = !running(gc);
-    kill(-outer, SIGKILL);
+    kill_ours(gc, d);
     cr_expect(r.status() == 137, "group=%d: expected status 137, got %d", group, r.status());
     if (group) cr_expect(gone, "-g: the grandchild %d survived the KILL", int(gc));
     else cr_expect(!gone, "without -g the KILL should reach the child only, but grandchild %d died", int(gc));
@@ -360,6 +375,7 @@ Test(shutdown, stop_delay_holds_term_while_usr1_passes_at_once) {
     cr_expect(log.find("TERM") == std::string::npos, "%s: TERM was not held: it came with or before USR1: %s",
               what.c_str(), log.c_str());
     t::Result r = p.wait(30);
+    kill_ours(read_pid(d + "/sleep"), d);
     log = t::slurp(d + "/log");
     cr_expect(r.exited && r.code == 0, "%s: expected exit 0, got status %d", what.c_str(), r.status());
     double usr1 = stamp(log, "USR1"), term = stamp(log, "TERM");
@@ -380,6 +396,7 @@ Test(shutdown, second_stop_signal_during_the_delay_forwards_at_once) {
   p.signal(SIGTERM);  // the impatient second one
   t::Result r = p.wait(90);
   double secs = t::now() - t0;
+  kill_ours(read_pid(d + "/sleep"), d);
   std::string log = t::slurp(d + "/log");
   cr_expect(r.exited && r.code == 0, "expected exit 0 (child trapped TERM), got status %d", r.status());
   cr_expect(log.find("TERM") != std::string::npos, "the child never got TERM: %s", log.c_str());
@@ -477,6 +494,7 @@ Test(shutdown, wait_all_outside_pid1_waits_for_the_childs_group) {
   wait_all_scripts(d, kDiligent);
   t::Result r = t::run(Spec{{"remit", "--wait-all", "-m", "3=7", "--", "/bin/sh", d + "/main.sh"}, {"D=" + d}}, 40);
   std::string done = t::slurp(d + "/done");
+  kill_ours(read_pid(d + "/ready"), d);
   cr_expect(r.exited && r.code == 7, "expected exit 7, got status %d; stderr: %s", r.status(), r.err.c_str());
   cr_expect(done == "finished\n", "remit exited before the background process finished its work: '%s'",
             done.c_str());
@@ -498,7 +516,8 @@ Test(shutdown, wait_all_outside_pid1_does_not_wait_for_a_daemon_outside_the_grou
   double secs = t::now() - t0;
   pid_t daemon = read_pid(d + "/daemon");
   bool alive = running(daemon);
-  kill(daemon, SIGKILL);
+  kill_ours(daemon, d);
+  kill_ours(read_pid(d + "/ready"), d);
   cr_expect(r.exited && r.code == 7, "expected exit 7, got status %d", r.status());
   cr_expect(secs < 30, "remit waited %.1f s: it should give up on the group after the 1 s grace", secs);
   cr_expect(alive, "the daemon in its own session should have been left alone");
