@@ -108,6 +108,15 @@ void register_subreaper(const Settings &set) {
         .flush();
 }
 
+// Out of line, so that its buffers are not in spawn's frame: the vforked
+// child runs on remit's stack, and every page it touches stays in remit's RSS.
+[[gnu::noinline]] void say_spawn(const Personality &who, Level level, const char *text,
+                                 const char *program, const char *detail, long pid) {
+  Num n(pid);
+  Out o = message(who, level);
+  expand(o, who, text, level, program, detail ? detail : n.str()).flush();
+}
+
 // Starts the program.  vfork keeps start-up cheap and lets the child report
 // a failed exec through shared memory before remit goes on.  Returns the
 // pid, or -1 with *status set after saying why the program could not run.
@@ -148,10 +157,7 @@ pid_t spawn(Run &run, int *status) {
   }
   const Personality &who = *set.who;
   if (pid < 0) exec_errno = errno;
-  else if (shown(set, kInfo)) {
-    Out o = message(who, kInfo);
-    expand(o, who, who.spawned, kInfo, argv[0], Num(pid).str()).flush();
-  }
+  else if (shown(set, kInfo)) say_spawn(who, kInfo, who.spawned, argv[0], nullptr, pid);
   // vfork returns only once the child has exec'd or died, so its setpgid
   // has happened: no race for the parent to close.
   if (!exec_errno) return pid;
@@ -159,8 +165,7 @@ pid_t spawn(Run &run, int *status) {
   *status = exec_errno == ENOENT ? who.missing_status
             : exec_errno == EACCES ? who.denied_status
                                    : who.exec_status;
-  Out o = message(who, kFatal);
-  expand(o, who, who.exec_failed, kFatal, argv[0], strerror(exec_errno)).flush();
+  say_spawn(who, kFatal, who.exec_failed, argv[0], strerror(exec_errno), 0);
   if (pid < 0) return -1;
   // For the peers, a failed exec is a child that exited with that status:
   // -v reports it and the rules apply to it (tini -e 127 makes it 0).
@@ -265,7 +270,8 @@ void wait_for_the_rest(const Run &run) {
 }
 
 // Says how the child ended, what remit received and which rule applied.
-void report(const Run &run, remap::Ending end, int rule, int status, bool reraise) {
+// Out of line: inlined, its buffers would sit in main's frame all along.
+[[gnu::noinline]] void report(const Run &run, remap::Ending end, int rule, int status, bool reraise) {
   const Settings &set = run.set;
   const Personality &who = *set.who;
   char name[24];
