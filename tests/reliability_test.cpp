@@ -709,3 +709,36 @@ Test(reliability, hostile_values_under_the_drop_in_names_never_crash_or_half_sta
   }
   cr_assert(failures.empty(), "%d runs; bad outcomes:%s", runs, failures.c_str());
 }
+
+// remit's own message to a stderr pipe nobody reads raises SIGPIPE at remit.
+// That one was not sent by anyone: it must neither reach the child nor count
+// as a signal received (the rule 0@any=3 would then turn 0 into 3).
+Test(reliability, sigpipe_from_remits_own_message_is_not_forwarded, .timeout = 60) {
+  std::string dir = t::scratch(), marker = dir + "/marker";
+  for (bool as_pid1 : {false, true}) {
+    unlink(marker.c_str());
+    std::vector<std::string> args = {t::remit(), "-v", "-m", "0@any=3", "--", "/bin/sh", "-c",
+                                     "sleep 0.3; echo ok > " + marker};
+    if (as_pid1) args = rel::pid1(args);
+    std::vector<char *> argv;
+    for (std::string &a : args) argv.push_back(&a[0]);
+    argv.push_back(nullptr);
+    int p[2];
+    cr_assert(pipe(p) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+      setpgid(0, 0);
+      rel::reset_signals();
+      int null = open("/dev/null", O_RDWR);
+      dup2(null, 0), dup2(null, 1), dup2(p[1], 2);
+      for (int fd = 3; fd < 1024; fd++) close(fd);
+      execv(argv[0], argv.data());
+      _exit(121);
+    }
+    close(p[0]), close(p[1]);  // nobody will ever read remit's stderr
+    rel::Ran r = rel::collect(pid, dir, 20);
+    const char *mode = as_pid1 ? "as PID 1" : "as wrapper";
+    cr_expect(r.exited && r.code == 0, "%s: the child exits 0 but remit gave %s", mode, r.describe().c_str());
+    cr_expect(access(marker.c_str(), F_OK) == 0, "%s: the child did not finish (killed by a forwarded SIGPIPE?)", mode);
+  }
+}
