@@ -278,10 +278,11 @@ void wait_for_the_rest(const Run &run) {
   Out o = message(who, kInfo);
   if (const char *text = who.ended[end.signaled]) {
     // In the words of the init remit stands in for; remit's own line
-    // follows only when one of its rules applied.
+    // follows at the next level (-vv), when a rule applied: tini's -e
+    // codes are rules too, and tini -v says nothing of them.
     expand(o, who, text, kInfo, Num(end.status()).str(), describe_signal(end.value, name)).flush();
-    if (rule < 0) return;
-    o = message(who, kInfo);
+    if (rule < 0 || !shown(set, kDebug)) return;
+    o = message(who, kDebug);
   }
   o << "child " << int(run.child);
   if (end.signaled) o << " was killed by " << remap::signal_name(end.value, name);

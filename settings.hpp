@@ -481,17 +481,24 @@ inline const Option *find_short(const Option *t, char c) {
   return nullptr;
 }
 
+// As getopt_long(3): the exact name, or else a prefix of only one name
+// ("--single" is --single-child; "--ver" is nothing, it could be two).
 inline const Option *find_long(const Option *t, const char *name, size_t len) {
+  const Option *found = nullptr;
+  int matches = 0;
   for (; t->short_name || t->long_name; t++)
-    if (t->long_name && strlen(t->long_name) == len && !strncmp(t->long_name, name, len))
-      return t;
-  return nullptr;
+    if (len && t->long_name && !strncmp(t->long_name, name, len)) {
+      if (strlen(t->long_name) == len) return t;
+      found = t, matches++;
+    }
+  return matches == 1 ? found : nullptr;
 }
 
-// Says an option error the way getopt(3) says it, then the usage hint.
-inline int usage_error(const Personality &who, const char *what, const char *opt,
-                       char quote_open, char quote_close) {
-  ((Out(2) << g_argv0 << ": " << what << ' ' << quote_open).quoted(opt) << quote_close << '\n').flush();
+// Says an option error the way glibc's getopt(3) says it ("ARGV0: BEFORE
+// OPT AFTER"), then the usage hint.
+inline int usage_error(const Personality &who, const char *before, const char *opt,
+                       const char *after = "'") {
+  ((Out(2) << g_argv0 << ": " << before).quoted(opt) << after << '\n').flush();
   Out o(2);
   expand(o, who, who.usage_hint).flush();
   return who.usage_status;
@@ -533,14 +540,14 @@ inline int read_args(Settings *set, int argc, char **argv) {
       // tini's getopt(3) has no long options: "--version" works only as
       // the one argument, anything else starting "--" is option '-'.
       if (who.short_only && (!opt || argc != 2))
-        return usage_error(who, "invalid option --", "-", '\'', '\'');
-      if (!opt) return usage_error(who, "unrecognized option", a, '\'', '\'');
+        return usage_error(who, "invalid option -- '", "-");
+      if (!opt) return usage_error(who, "unrecognized option '", a);
       if (opt->takes_value) {
         if (eq) value = eq + 1;
         else if (i + 1 < argc) value = argv[++i];
-        else return usage_error(who, "option requires an argument --", a, '\'', '\'');
+        else return usage_error(who, "option '--", opt->long_name, "' requires an argument");
       } else if (eq) {
-        return usage_error(who, "option doesn't allow an argument --", a, '\'', '\'');
+        return usage_error(who, "option '--", opt->long_name, "' doesn't allow an argument");
       }
       if (opt->act >= kHelp) return show(who, opt->act);
       if (!apply(set, opt->act, value, a, true, false)) return who.usage_status;
@@ -549,11 +556,11 @@ inline int read_args(Settings *set, int argc, char **argv) {
     for (char *c = a + 1; *c; c++) {  // -abc, -e3, -e 3
       char flag[3] = {'-', *c, 0};
       if (!(opt = find_short(who.options, *c)))
-        return usage_error(who, "invalid option --", flag + 1, '\'', '\'');
+        return usage_error(who, "invalid option -- '", flag + 1);
       if (opt->takes_value) {
         if (c[1]) value = c + 1;
         else if (i + 1 < argc) value = argv[++i];
-        else return usage_error(who, "option requires an argument --", flag + 1, '\'', '\'');
+        else return usage_error(who, "option requires an argument -- '", flag + 1);
       }
       if (opt->act >= kHelp) return show(who, opt->act);
       if (!apply(set, opt->act, value, flag, true, false)) return who.usage_status;

@@ -29,6 +29,11 @@
 //    with the peer works the same with remit, so these are extensions, not
 //    compared here (bad values both refuse are: tini_bad_values,
 //    dumb_init_bad_rewrites).
+//  - an ambiguous long option (dumb-init --ver) is "unrecognized" for
+//    remit, where glibc lists the possibilities; both exit 1.
+//  - with REMIT_* rules, remit says which rule applied in a line of its
+//    own, at DEBUG level (-vv for tini, -v plus DUMB_INIT_DEBUG=1 for
+//    dumb-init): the peers have no such thing.
 //  - the error for a malformed DUMB_INIT_* / TINI_* value is remit's:
 //    dumb-init ignores anything but "0"/"1" exactly as remit does now, and
 //    TINI_VERBOSITY is read with atoi as tini does, so there is none left.
@@ -351,6 +356,7 @@ Test(compat, tini_verbosity_and_info_lines) {
   const std::string debug = R"(^\[(DEBUG|TRACE) )";
   compare({
       {"tini", {"-v", "--", "sh", "-c", "exit 3"}},
+      {"tini", {"-v", "-e", "3", "--", "sh", "-c", "exit 3"}},
       {"tini", {"-v", "-s", "--", "sh", "-c", "kill $$"}},
       {"tini", {"-v", "--", "sh", "-c", "kill -HUP $$"}, {}, true},
       {"tini", {"-v", "--", "sh", "-c", "kill -RTMIN+1 $$"}, {}, true},
@@ -436,6 +442,9 @@ Test(compat, dumb_init_help_usage_and_version) {
       {"dumb-init", {}},
       {"dumb-init", {"-x", "true"}},
       {"dumb-init", {"--bogus", "true"}},
+      {"dumb-init", {"--single", "sh", "-c", "exit 3"}},  // getopt_long: a unique prefix will do
+      {"dumb-init", {"--verbose=1", "true"}},
+      {"dumb-init", {"--rew"}},
       {"dumb-init", {"-r"}},
       {"dumb-init", {"-v"}},
   });
@@ -544,6 +553,8 @@ Test(compat, catatonit_help_usage_version_license) {
       {"catatonit", {}},
       {"catatonit", {"-x", "true"}},
       {"catatonit", {"--bogus", "true"}},
+      {"catatonit", {"--vers"}, {}, false, kStripVersion},
+      {"catatonit", {"--version=3"}},
       {"catatonit", {"sh", "-c", "exit 7"}},  // permuted: -c is refused
       {"catatonit", {"sh", "-c", "exit 7"}, {"POSIXLY_CORRECT=1"}},
   });
@@ -626,12 +637,19 @@ Test(compat, remit_variables_apply_under_every_name) {
   }
 }
 
-// With -v, a rule that applied is reported after the peer's own line.
+// With -vv, a rule that applied is reported after the peer's own line
+// (with -v only the peer's line, as tini -v -e says nothing of -e).
 Test(compat, rule_report_follows_the_peers_info_line) {
   std::string bin = t::as_name("tini");
-  t::Result r = t::run(Spec{{bin, "-v", "--", "sh", "-c", "exit 1"}, {"REMIT_MAP=1=0"}, true});
+  t::Result r = t::run(Spec{{bin, "-vv", "--", "sh", "-c", "exit 1"}, {"REMIT_MAP=1=0"}, true});
   cr_expect(r.status() == 0, "expected 0, got %d", r.status());
-  cr_expect(r.out.find("Main child exited normally (with status '1')") != std::string::npos &&
-                r.out.find("rule 1 '1=0'") != std::string::npos,
-            "expected tini's line and remit's rule line, got:\n%s", r.out.c_str());
+  cr_expect(r.out.find("[INFO  tini (1)] Main child exited normally (with status '1')") != std::string::npos &&
+                r.out.find("[DEBUG tini (1)] child 2 exited with 1; received no signal; rule 1 '1=0'; exit 0") !=
+                    std::string::npos,
+            "expected tini's INFO line and remit's DEBUG rule line, got:\n%s", r.out.c_str());
+  bin = t::as_name("dumb-init");
+  r = t::run(Spec{{bin, "-v", "sh", "-c", "exit 1"}, {"REMIT_MAP=1=0", "DUMB_INIT_DEBUG=1"}, true});
+  cr_expect(r.status() == 0 && r.err.find("[dumb-init] child 2 exited with 1; received no signal; rule 1 '1=0'; exit 0") !=
+                                   std::string::npos,
+            "dumb-init -v with DUMB_INIT_DEBUG=1: expected 0 and the rule line, got %d:\n%s", r.status(), r.err.c_str());
 }
