@@ -133,7 +133,8 @@ pid_t spawn(Run &run, int *status) {
     if (set.new_session) {
       setsid();
       ioctl(0, TIOCSCTTY, 0);
-    } else if (set.who->own_group) {  // not dumb-init -c: it stays in ours
+    } else if (set.who->own_group || set.group) {  // dumb-init -c: ours, unless
+                                                   // REMIT_GROUP needs one
       setpgid(0, 0);
       if (take_terminal) tcsetpgrp(0, getpid());
     }

@@ -653,3 +653,18 @@ Test(compat, rule_report_follows_the_peers_info_line) {
                                    std::string::npos,
             "dumb-init -v with DUMB_INIT_DEBUG=1: expected 0 and the rule line, got %d:\n%s", r.status(), r.err.c_str());
 }
+
+// REMIT_GROUP asks for signals to the child's process group; under
+// dumb-init -c, whose child would otherwise share the init's group, the
+// child gets a group of its own so that there is one to signal.
+Test(compat, remit_group_applies_under_dumb_init_single_child) {
+  std::string bin = t::as_name("dumb-init");
+  for (bool pid1 : {false, true}) {
+    t::Proc p = t::start(Spec{{bin, "-c", "sh", "-c", kFamily}, {"REMIT_GROUP=1"}, pid1});
+    std::string seen = term_the_family(p);
+    t::Result r = p.wait();
+    cr_expect(seen.empty() && r.out.find("done 143") != std::string::npos,
+              "REMIT_GROUP=1 dumb-init -c%s: expected the grandchild to get TERM (done 143), got %s%s",
+              pid1 ? " as PID 1" : "", seen.c_str(), r.out.c_str());
+  }
+}
