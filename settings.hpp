@@ -102,6 +102,8 @@ struct Personality {
   bool warn_no_reaping;        // tini's three-line warning outside PID 1
   bool short_only;             // tini: getopt(3), --version only alone
   remap::SigSet not_forwarded; // signals the init keeps to itself
+  const char *option_prefix;   // before an option error: glibc's getopt
+                               // says "%A: ", remit its usual "%N: "
 };
 
 // Everything the process needs to know, filled from argv and environment.
@@ -183,7 +185,7 @@ inline const Personality kRemit = {
     /*usage*/ 2, /*missing*/ 127, /*denied*/ 126, /*exec*/ 126,
     /*permute*/ false, /*reraise*/ true,
     /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false, /*term_at_exit*/ false,
-    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0};
+    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%N: "};
 
 // tini 0.19, also installed as docker-init (Docker's --init).
 inline const Option kTiniOptions[] = {
@@ -236,7 +238,7 @@ inline const Personality kTini = {
     /*usage*/ 1, /*missing*/ 127, /*denied*/ 126, /*exec*/ 1,
     /*permute*/ true, /*reraise*/ false,
     /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false, /*term_at_exit*/ false,
-    /*subreaper_always*/ false, /*warn_no_reaping*/ true, /*short_only*/ true, kTiniKeeps};
+    /*subreaper_always*/ false, /*warn_no_reaping*/ true, /*short_only*/ true, kTiniKeeps, "%A: "};
 
 // dumb-init 1.2.5.
 inline const Option kDumbInitOptions[] = {
@@ -284,7 +286,7 @@ inline const Personality kDumbInit = {
     /*usage*/ 1, /*missing*/ 2, /*denied*/ 2, /*exec*/ 2,
     /*permute*/ false, /*reraise*/ false,
     /*new_session*/ true, /*own_group*/ false, /*stop_with_child*/ true, /*term_at_exit*/ true,
-    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0};
+    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%A: "};
 
 // catatonit 0.1.7, podman's init.
 inline const Option kCatatonitOptions[] = {
@@ -317,7 +319,7 @@ inline const Personality kCatatonit = {
     /*usage*/ 1, /*missing*/ 1, /*denied*/ 1, /*exec*/ 1,
     /*permute*/ true, /*reraise*/ false,
     /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false, /*term_at_exit*/ false,
-    /*subreaper_always*/ true, /*warn_no_reaping*/ false, /*short_only*/ false, 0};
+    /*subreaper_always*/ true, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%A: "};
 
 struct Name { const char *argv0; const Personality *who; };
 inline const Name kNames[] = {
@@ -408,17 +410,10 @@ inline Out message(const Personality &who, Level level) {
 inline void say_bad(const Personality &who, const char *kind, const char *from,
                     const char *value, const remap::Error &e) {
   Out o = message(who, kFatal);
-  o << "bad " << kind << " in " << from << ": ";
-  if (e.item_len == 0) {
-    o << "empty item in '";
-    o.quoted(value) << "'\n";
-  } else {
-    o << e.what;
-    if (e.part) o << " '";
-    if (e.part) o.quoted(e.part, e.part_len) << '\'';
-    o << " in '";
-    o.quoted(e.item, e.item_len) << "'\n";
-  }
+  o << "bad " << kind << " in " << from << ": " << e.what;
+  if (e.part) (o << " '").quoted(e.part, e.part_len) << '\'';
+  o << " in '";  // the item, or the whole value when the item is empty
+  (e.item_len ? o.quoted(e.item, e.item_len) : o.quoted(value)) << "'\n";
   o.flush();
 }
 
@@ -498,8 +493,8 @@ inline const Option *find_long(const Option *t, const char *name, size_t len) {
 // OPT AFTER"), then the usage hint.
 inline int usage_error(const Personality &who, const char *before, const char *opt,
                        const char *after = "'") {
-  ((Out(2) << g_argv0 << ": " << before).quoted(opt) << after << '\n').flush();
   Out o(2);
+  ((expand(o, who, who.option_prefix) << before).quoted(opt) << after << '\n').flush();
   expand(o, who, who.usage_hint).flush();
   return who.usage_status;
 }
@@ -550,7 +545,9 @@ inline int read_args(Settings *set, int argc, char **argv) {
         return usage_error(who, "option '--", opt->long_name, "' doesn't allow an argument");
       }
       if (opt->act >= kHelp) return show(who, opt->act);
-      if (!apply(set, opt->act, value, a, true, false)) return who.usage_status;
+      char from[24] = "--";  // messages name --grace, not --grace=-1
+      strncat(from, opt->long_name, sizeof from - 3);
+      if (!apply(set, opt->act, value, from, true, false)) return who.usage_status;
       continue;
     }
     for (char *c = a + 1; *c; c++) {  // -abc, -e3, -e 3
