@@ -158,7 +158,7 @@ pid_t spawn(Run &run, int *status) {
   }
   const Personality &who = *set.who;
   if (pid < 0) exec_errno = errno;
-  else if (shown(set, kInfo)) say_spawn(who, kInfo, who.spawned, argv[0], nullptr, pid);
+  else if (who.spawned && shown(set, kInfo)) say_spawn(who, kInfo, who.spawned, argv[0], nullptr, pid);
   // vfork returns only once the child has exec'd or died, so its setpgid
   // has happened: no race for the parent to close.
   if (!exec_errno) return pid;

@@ -77,7 +77,8 @@ struct Personality {
                                // nullptr: remit's own "bad ..." line
   const char *version;         // --version text
   const char *exec_failed;     // after the prefix: %1 program, %2 reason
-  const char *spawned;         // INFO: %1 program, %2 pid
+  const char *spawned;         // INFO: %1 program, %2 pid (nullptr: remit
+                               // says nothing until the child ends: -v is one line)
   const char *ended[2];        // INFO: exited, killed (%1 status as a shell
                                // sees it, %2 strsignal's words for the signal);
                                // nullptr: remit's report of the rule applied
@@ -180,7 +181,7 @@ inline const Personality kRemit = {
     "remit", kRemitOptions, kNoEnv, kRemitHelp, "",
     "remit: no program to run (see remit --help)\n", nullptr,
     "remit " REMIT_VERSION "\n", "cannot run '%1': %2\n",
-    "started '%1' as pid %2\n", {nullptr, nullptr}, /*help_fd*/ 1, /*version_fd*/ 1,
+    /*spawned*/ nullptr, {nullptr, nullptr}, /*help_fd*/ 1, /*version_fd*/ 1,
     "%N: ", {"", "", "", ""}, 2,
     /*usage*/ 2, /*missing*/ 127, /*denied*/ 126, /*exec*/ 126,
     /*permute*/ false, /*reraise*/ true,

@@ -167,6 +167,7 @@ Test(rules, remit_verbose_variable_gives_the_same_line) {
   cr_expect(!line.empty(), "REMIT_VERBOSE=1: no line naming RTMIN+3: %s", r.err.c_str());
   for (const char *part : {"killed", "no signal", "no rule"})
     cr_expect(line.find(part) != std::string::npos, "verbose line lacks '%s': %s", part, line.c_str());
+  cr_expect(r.err == line + "\n", "-v should print exactly one line when the child ends, got: %s", r.err.c_str());
   t::Result quiet = t::run(Spec{{"remit", "--", "/bin/sh", "-c", "exit 3"}, {"REMIT_VERBOSE=0"}});
   cr_expect(quiet.err.empty(), "REMIT_VERBOSE=0 should print nothing, got: %s", quiet.err.c_str());
   t::Result none = t::run(Spec{{"remit", "--", "/bin/sh", "-c", "exit 3"}});
