@@ -195,7 +195,7 @@ std::string term(t::Proc &p) {
 }
 
 // An orphan's parent: the init (a subreaper, or PID 1) or someone else.
-const char kOrphan[] = "sh -c 'sleep 1000 & echo orphan=$!'; echo ready; sleep 1000";
+const char kOrphan[] = "sh -c 'sleep 1000 & echo orphan=$!'; echo ready; exec sleep 1000";
 
 std::string adopted(t::Proc &p) {
   if (!p.wait_for("ready")) return "never ready\n";
