@@ -15,20 +15,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 
 deps() {
-  pkgs="build-essential musl-tools nats-server"
-  missing=""
-  for p in $pkgs; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-  done
-  [ -z "$missing" ] && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "make demo: installing:$missing"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-    return
-  fi
-  echo "make demo needs these Debian packages:$missing" >&2
-  echo "install them with: sudo apt-get install -y$missing" >&2
-  return 1
+  sh tests/deps.sh "make demo" build-essential musl-tools nats-server
 }
 
 if [ "${1:-}" = --deps ]; then
