@@ -60,7 +60,6 @@ struct EnvVar {
   EnvKind kind;
 };
 
-// Levels of messages, tini's: printed when verbosity >= level.
 // Levels of messages, tini's.  Fatal ones always show; the others when
 // verbosity (default 1, one more for each -v) reaches their level.
 enum Level : uint8_t { kFatal = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
@@ -407,7 +406,7 @@ inline Out message(const Personality &who, Level level) {
   return o;
 }
 
-// "bad rule '1@TREM=0' in REMIT_MAP: unknown signal 'TREM'"
+// "bad rule in REMIT_MAP: unknown signal 'TREM' in '1@TREM=0'"
 inline void say_bad(const Personality &who, const char *kind, const char *from,
                     const char *value, const remap::Error &e) {
   Out o = message(who, kFatal);
