@@ -479,6 +479,22 @@ Test(reliability, child_inherits_exactly_the_descriptors_remit_was_given, .timeo
             plain1.c_str(), as_pid1.c_str());
 }
 
+// Runs `bin` with one setting, an option (NAME VALUE) or a variable
+// (NAME=VALUE, added to `env`), and a child that leaves a marker file;
+// *ran says whether the child ran.
+static rel::Ran with_setting(const std::string &bin, const char *name, bool is_env, const std::string &value,
+                             std::vector<std::string> env, const std::string &dir, const std::string &marker,
+                             bool *ran) {
+  unlink(marker.c_str());
+  std::vector<std::string> argv = {bin};
+  if (is_env) env.push_back(std::string(name) + "=" + value);
+  else argv.insert(argv.end(), {name, value});
+  argv.insert(argv.end(), {"--", "/usr/bin/touch", marker});
+  rel::Ran r = rel::launch(argv, env, dir, 20);
+  *ran = access(marker.c_str(), F_OK) == 0;
+  return r;
+}
+
 // Every setting remit reads, given hundreds of hostile values: accepted (the
 // child runs and leaves its marker) or refused with exit 2, one line on
 // stderr and no child; never a crash or a hang.
@@ -495,14 +511,9 @@ Test(reliability, hostile_values_for_every_setting_are_accepted_or_refused_clean
   int runs = 0, accepted = 0, refused = 0;
   for (const Setting &s : kSettings) {
     for (const std::string &v : values) {
-      unlink(marker.c_str());
-      std::vector<std::string> argv = {t::remit()}, env;
-      if (s.env) env.push_back(std::string(s.name) + "=" + v);
-      else argv.insert(argv.end(), {s.name, v});
-      argv.insert(argv.end(), {"--", "/usr/bin/touch", marker});
-      rel::Ran r = rel::launch(argv, env, dir, 20);
+      bool ran;
+      rel::Ran r = with_setting(t::remit(), s.name, s.env, v, {}, dir, marker, &ran);
       runs++;
-      bool ran = access(marker.c_str(), F_OK) == 0;
       bool explain = !strcmp(s.name, "--explain");
       std::string what;
       if (r.hung || !r.exited) {
@@ -692,15 +703,12 @@ Test(reliability, hostile_values_under_the_drop_in_names_never_crash_or_half_sta
   for (const Setting &s : kSettings) {
     if (!bin.count(s.as)) bin[s.as] = t::as_name(s.as);
     for (const std::string &v : values) {
-      unlink(marker.c_str());
-      std::vector<std::string> argv = {bin[s.as]}, env = {"TINI_SUBREAPER", "TINI_KILL_PROCESS_GROUP",
-                                                         "TINI_VERBOSITY", "DUMB_INIT_SETSID", "DUMB_INIT_DEBUG"};
-      if (s.env) env.push_back(std::string(s.name) + "=" + v);
-      else argv.insert(argv.end(), {s.name, v});
-      argv.insert(argv.end(), {"--", "/usr/bin/touch", marker});
-      rel::Ran r = rel::launch(argv, env, dir, 20);
+      bool ran;
+      rel::Ran r = with_setting(bin[s.as], s.name, s.env, v,
+                                {"TINI_SUBREAPER", "TINI_KILL_PROCESS_GROUP", "TINI_VERBOSITY",
+                                 "DUMB_INIT_SETSID", "DUMB_INIT_DEBUG"},
+                                dir, marker, &ran);
       runs++;
-      bool ran = access(marker.c_str(), F_OK) == 0;
       std::string what;
       if (r.hung || !r.exited) what = r.describe();
       else if (r.code == 0 && !ran) what = "exit 0 but the child did not run";
