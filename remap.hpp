@@ -119,6 +119,11 @@ inline char *signal_name(int sig, char buf[12]) {
 
 // ------------------------------------------------------------ list items
 
+// KILL and STOP never reach a process, and remit keeps CHLD for itself: a
+// rewrite of one of them, or a rule waiting for remit to receive one, could
+// never apply, so both are refused.
+constexpr SigSet kNeverForwarded = bit(9) | bit(17) | bit(19);
+
 // What went wrong in a rule, rewrite or duration: the whole item, the part
 // of it at fault, and why.  what == nullptr means no error.
 struct Error {
@@ -276,9 +281,7 @@ inline Error parse_rule(const char *s, const char *e, Rule *r) {
     else {
       int sig = signal_by_spec(c, eq);
       if (!sig) return fail("unknown signal", s, len, c, eq);
-      // KILL and STOP act on remit and CHLD is its own: a rule waiting for
-      // remit to receive one of them could never apply.
-      if (sig == 9 || sig == 17 || sig == 19)
+      if (kNeverForwarded & bit(sig))
         return fail("remit never receives", s, len, c, eq);
       r->cond = Rule::kGot, r->cond_sig = uint8_t(sig);
     }
@@ -363,10 +366,6 @@ struct Rewrite {
     for (int i = 0; i <= kMaxSig; i++) to[i] = uint8_t(i);
   }
 };
-
-// KILL and STOP never reach a process, and remit keeps CHLD for itself:
-// a rewrite of any of them could never happen, so it is refused.
-constexpr SigSet kNeverForwarded = bit(9) | bit(17) | bit(19);
 
 // Parses FROM:TO[,FROM:TO...] into *rw; later entries win.
 inline Error parse_rewrites(const char *text, Rewrite *rw, bool empty_ok) {
