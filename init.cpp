@@ -82,6 +82,7 @@ struct Run {
   int held = 0;            // a stop signal held back by --stop-delay
   int64_t release_at = -1; // when to forward it
   int64_t kill_at = -1;    // when the grace period runs out
+  bool follow_stops = false;  // stop when the child stops (a job in a shell)
 };
 
 // Messages below kFatal only show at the verbosity they need.
@@ -161,7 +162,13 @@ pid_t spawn(Run &run, int *status) {
   else if (who.spawned && shown(set, kInfo)) say_spawn(who, kInfo, who.spawned, argv[0], nullptr, pid);
   // vfork returns only once the child has exec'd or died, so its setpgid
   // has happened: no race for the parent to close.
-  if (!exec_errno) return pid;
+  if (!exec_errno) {
+    // A transparent wrapper that gave its program the terminal is a job in
+    // an interactive shell: when Ctrl-Z stops the program, the shell must
+    // see its job (remit) stop, or it would wait for it forever.
+    run.follow_stops = take_terminal && !set.new_session && set.who->reraise && getpid() != 1;
+    return pid;
+  }
   if (pid > 0) waitpid(pid, nullptr, 0);
   *status = exec_errno == ENOENT ? who.missing_status
             : exec_errno == EACCES ? who.denied_status
@@ -230,12 +237,24 @@ void on_time(Run &run) {
   }
 }
 
+// The program was stopped (Ctrl-Z, SIGTTIN): stop as well, so that the
+// shell sees its job stopped.  On `fg` the shell gives remit the terminal
+// and SIGCONT; remit hands both on to the program's group.  (That SIGCONT
+// also reaches the loop, which forwards it again: harmless.)
+void stop_with_child(const Run &run) {
+  kill(getpid(), SIGSTOP);
+  if (tcgetpgrp(0) == getpgrp()) tcsetpgrp(0, run.child);
+  kill(-run.child, SIGCONT);
+}
+
 // Reaps every child that has ended, the program's own status kept.
 void reap(Run &run) {
   int st;
   pid_t pid;
-  while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-    if (pid == run.child) {
+  while ((pid = waitpid(-1, &st, WNOHANG | (run.follow_stops ? WUNTRACED : 0))) > 0) {
+    if (WIFSTOPPED(st)) {
+      if (pid == run.child) stop_with_child(run);
+    } else if (pid == run.child) {
       run.done = true;
       run.wstatus = st;
     } else if (run.set.warn_reap && shown(run.set, kWarn)) {

@@ -1,4 +1,6 @@
 // Issue 3: the init itself.  Each test names the behaviour it checks.
+#include <pty.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -447,6 +449,108 @@ Test(core, ctrl_c_on_the_terminal_reaches_the_program_not_remit) {
             r.out.c_str());
   cr_expect(r.out.find("exited with 5; received no signal") != std::string::npos,
             "remit should have received no signal itself: %s", r.out.c_str());
+}
+
+namespace {
+// A job-control shell in miniature: a session leader on a new terminal that
+// runs `argv` as a job in its own process group, in the foreground, and on
+// each byte read from `cmds` does what `fg` does: gives the job the
+// terminal back and sends it SIGCONT.  Returns the shell's pid; *master is
+// the terminal, *job the job's pid (its process group).
+pid_t job_control_shell(const std::vector<std::string> &argv, int *master, int cmds, pid_t *job) {
+  int slave;
+  cr_assert(openpty(master, &slave, nullptr, nullptr, nullptr) == 0, "openpty failed");
+  int report[2];
+  cr_assert(pipe(report) == 0);
+  pid_t shell = fork();
+  cr_assert(shell >= 0);
+  if (shell == 0) {
+    setsid();
+    ioctl(slave, TIOCSCTTY, 0);
+    signal(SIGTTOU, SIG_IGN);  // as shells do, to hand the terminal around
+    // Nothing of the test runner's: its pipes must not outlive the test.
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 0), dup2(null, 1), dup2(null, 2);
+    for (int fd = 3; fd < 1024; fd++)
+      if (fd != slave && fd != cmds && fd != report[1]) close(fd);
+    pid_t j = fork();
+    if (j == 0) {
+      setpgid(0, 0);
+      signal(SIGTTOU, SIG_DFL);
+      while (tcgetpgrp(slave) != getpid()) t::sleep_s(0.001);  // until fg
+      dup2(slave, 0), dup2(slave, 1), dup2(slave, 2);
+      for (int fd = 3; fd < 1024; fd++) close(fd);
+      std::vector<char *> args;
+      for (const std::string &a : argv) args.push_back(const_cast<char *>(a.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(121);
+    }
+    setpgid(j, j);
+    tcsetpgrp(slave, j);
+    if (write(report[1], &j, sizeof j) != sizeof j) _exit(1);
+    char c;
+    while (read(cmds, &c, 1) == 1) tcsetpgrp(slave, j), kill(-j, SIGCONT);
+    _exit(0);
+  }
+  close(slave);
+  close(report[1]);
+  cr_assert(read(report[0], job, sizeof *job) == sizeof *job, "the shell did not start its job");
+  close(report[0]);
+  return shell;
+}
+
+char state_of(pid_t pid) {
+  std::string stat = t::slurp("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = stat.rfind(')');
+  return close == std::string::npos || close + 2 >= stat.size() ? '?' : stat[close + 2];
+}
+
+// Waits until every pid in `pids` is in `state` ('T' stopped, 'S' asleep).
+bool all_in_state(std::vector<pid_t> pids, char state, double limit = 10) {
+  for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.01)) {
+    bool all = true;
+    for (pid_t p : pids) all = all && state_of(p) == state;
+    if (all) return true;
+  }
+  return false;
+}
+}  // namespace
+
+// As a wrapper in an interactive shell, Ctrl-Z stops the program (it has
+// the terminal); remit then stops too, so the shell sees its job stopped
+// and gets the terminal back.  `fg` resumes both, the program with the
+// terminal again, as if remit were not there.
+Test(core, ctrl_z_stops_the_wrapper_with_the_program_and_fg_resumes_both) {
+  int cmds[2], master;
+  pid_t job;
+  cr_assert(pipe(cmds) == 0);
+  pid_t shell = job_control_shell({t::remit(), "--", "/bin/sleep", "100"}, &master, cmds[0], &job);
+  close(cmds[0]);
+  pid_t program = -1;
+  for (double end = t::now() + 10; t::now() < end && program < 0; t::sleep_s(0.01)) {
+    std::vector<pid_t> c = t::children(job);
+    if (!c.empty() && tcgetpgrp(master) == c[0]) program = c[0];
+  }
+  if (program < 0) {
+    for (pid_t c : t::children(job)) kill(c, SIGKILL);
+    kill(-job, SIGKILL), kill(shell, SIGKILL), waitpid(shell, nullptr, 0);
+  }
+  cr_assert(program > 0, "remit never gave its program the terminal");
+  cr_assert(write(master, "\x1a", 1) == 1);  // Ctrl-Z
+  bool stopped = all_in_state({program, job}, 'T');
+  char program_stopped = state_of(program), remit_stopped = state_of(job);
+  cr_assert(write(cmds[1], "f", 1) == 1);  // fg
+  bool resumed = stopped && all_in_state({program, job}, 'S');
+  pid_t foreground = tcgetpgrp(master);
+  kill(-program, SIGKILL), kill(-job, SIGKILL), kill(shell, SIGKILL);
+  close(cmds[1]), close(master);
+  waitpid(shell, nullptr, 0);
+  cr_expect(stopped, "after Ctrl-Z: program state %c, remit state %c (both should be T)", program_stopped,
+            remit_stopped);
+  cr_expect(resumed, "after fg: both should run again");
+  cr_expect(!resumed || foreground == program, "after fg the terminal's foreground is %d, not the program %d",
+            int(foreground), int(program));
 }
 
 // ------------------------------------------------------- 9. the binary
