@@ -161,7 +161,7 @@ std::string term_the_family(t::Proc &p) {
   }
   kill(init, SIGTERM);
   if (!p.wait_for("child got TERM")) return "TERM never reached the child\n";
-  kill(grandchild, SIGKILL);
+  if (grandchild > 0) kill(grandchild, SIGKILL);  // never kill(-1): that is everyone
   return "";
 }
 
@@ -252,7 +252,7 @@ std::string left_behind(t::Proc &p) {
     char st = state_of(bg);
     gone = st == '?' || st == 'Z' || st == 'X';
   }
-  kill(bg, SIGKILL);
+  if (bg > 0) kill(bg, SIGKILL);
   return gone ? "background job ended\n" : "background job still running\n";
 }
 
