@@ -218,7 +218,7 @@ void on_signal(Run &run, int sig) {
     run.held = -1, run.release_at = -1;  // -1: no more holding
   }
   forward(run, sig);
-  if (set.who->stop_with_child && (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU))
+  if (set.who->stop_with_child && is_terminal_stop(sig))
     kill(getpid(), SIGSTOP);  // as dumb-init: the child stopped, so do we
 }
 
@@ -241,7 +241,7 @@ void on_time(Run &run) {
 // shell sees its job stopped.  On `fg` the shell gives remit the terminal
 // and SIGCONT; remit hands both on to the program's group.  (That SIGCONT
 // also reaches the loop, which forwards it again: harmless.)
-void stop_with_child(const Run &run) {
+void follow_child_stop(const Run &run) {
   kill(getpid(), SIGSTOP);
   if (tcgetpgrp(0) == getpgrp()) tcsetpgrp(0, run.child);
   kill(-run.child, SIGCONT);
@@ -253,7 +253,7 @@ void reap(Run &run) {
   pid_t pid;
   while ((pid = waitpid(-1, &st, WNOHANG | (run.follow_stops ? WUNTRACED : 0))) > 0) {
     if (WIFSTOPPED(st)) {
-      if (pid == run.child) stop_with_child(run);
+      if (pid == run.child) follow_child_stop(run);
     } else if (pid == run.child) {
       run.done = true;
       run.wstatus = st;

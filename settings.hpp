@@ -594,7 +594,8 @@ inline int read_env(Settings *set) {
   return -1;
 }
 
-constexpr int kTerminalStops[] = {SIGTSTP, SIGTTIN, SIGTTOU};
+// The terminal's job-control stops: what dumb-init turns into SIGSTOP.
+inline bool is_terminal_stop(int sig) { return sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
 
 // All of it: personality from argv[0], options, environment, and a check
 // that there is something to run.  -1 to go on, else the exit status.
@@ -607,8 +608,8 @@ inline int read_settings(Settings *set, int argc, char **argv) {
   // dumb-init turns terminal stops into SIGSTOP for a child in its own
   // session, which has no terminal to stop it (unless told otherwise).
   if (set->who->stop_with_child && set->new_session)
-    for (int sig : kTerminalStops)
-      if (set->rewrite.to[sig] == sig) set->rewrite.to[sig] = SIGSTOP;
+    for (int sig = 1; sig < 32; sig++)
+      if (is_terminal_stop(sig) && set->rewrite.to[sig] == sig) set->rewrite.to[sig] = SIGSTOP;
   if (status >= 0 || set->explain || set->pause || set->child_argv[0]) return status;
   const Personality &who = *set->who;
   Out o(2);
