@@ -12,7 +12,9 @@ done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "$what: installing:$missing"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null || exit 1
+  # A mirror caught mid-sync fails some index files; the install says if it matters.
+  apt-get update -qq >/dev/null 2>&1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null || exit 1
 else
   echo "$what: these Debian packages are missing:$missing" >&2
   echo "install them with: sudo apt-get install -y$missing" >&2
