@@ -66,7 +66,10 @@ int next_signal(int64_t deadline_ms) {
     if (deadline_ms >= 0) {
       int64_t left = deadline_ms - now_ms();
       if (left <= 0) return 0;
-      ts.tv_sec = left / 1000, ts.tv_nsec = left % 1000 * 1000000;
+      // Deadlines are at most a duration (< 2^31 ms) away: 32-bit
+      // arithmetic, so that 32-bit targets need no 64-bit division.
+      uint32_t ms = uint32_t(left);
+      ts.tv_sec = ms / 1000, ts.tv_nsec = long(ms % 1000 * 1000000);
       tp = &ts;
     }
     long sig = syscall(SYS_rt_sigtimedwait, &all, &info, tp, sizeof(SigSet));
