@@ -167,8 +167,9 @@ demo: demo-deps remit
 	@sh tests/demo.sh
 
 # Figures against tini-static, catatonit and dumb-init (bench/RESULTS.md).
-bench: remit
-	@sh bench/bench.sh
+# First the file size of every architecture's release binary.
+bench: remit deps-release $(DIST)
+	@BENCH_DIST="$(DIST)" sh bench/bench.sh
 
 clean:
 	rm -f remit .build-cc tests/runner tests/runner-san tests/remit-san fuzz/remap_fuzz
