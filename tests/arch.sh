@@ -87,6 +87,12 @@ for arch in "$@"; do
   # qemu-user turns the target's death by USR1 into the host's.
   check "as a wrapper, remit dies by USR1 too" $((128 + $(kill -l USR1))) "$st"
 
+  # As tini: its -v words for the signal are glibc's for the target's number.
+  ln -sf "$(realpath "$R")" "$tmp/tini"
+  run "$tmp/tini" -v -- "$C" die USR1
+  check "as tini -v, death by USR1" "$((128 + USR1)) (with signal 'User defined signal 1')" \
+    "$st $(printf '%s\n' "$out" | sed -n 's/.*Main child exited with signal //p')"
+
   run "$R" --explain USR1
   check "--explain USR1" "USR1 -> $((128 + USR1))" "${out%% (*}"
   run "$R" --explain CHLD
