@@ -439,9 +439,12 @@ inline Error parse_case(const char *text, Ending *end, SigSet *received) {
 // What remit forwards for each signal it receives: to[sig] is the signal
 // sent instead, 0 to drop it.
 struct Rewrite {
-  uint8_t to[kMaxSig + 1];
+  // One more than kMaxSig: MIPS's kernel takes signal 128 too, which no
+  // wait status can report and glibc does not name, but which can still
+  // be sent to remit; it is forwarded as it is.
+  uint8_t to[kMaxSig + 2];
   Rewrite() {
-    for (int i = 0; i <= kMaxSig; i++) to[i] = uint8_t(i);
+    for (int i = 0; i <= kMaxSig + 1; i++) to[i] = uint8_t(i);
   }
 };
 
