@@ -12,7 +12,6 @@ for p in $pkgs; do
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "$what: installing:$missing"
   # musl-dev:arm64 and the like: dpkg must know the architecture first.
   for p in $missing; do
     case $p in *:*)
@@ -21,6 +20,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         dpkg --add-architecture "$a" || exit 1;;
     esac
   done
+  echo "$what: installing:$missing"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null || exit 1
 else
   echo "$what: these Debian packages are missing:$missing" >&2
