@@ -28,17 +28,25 @@ constexpr SigSet kAllSignals = ~SigSet(0);
 constexpr SigSet kStopSignals = bit(SIGTERM) | bit(SIGINT) | bit(SIGQUIT);
 constexpr uint32_t kDefaultWaitAllMs = 5000;
 
-// The raw system calls take the kernel's 64-bit mask.  libc's sigset_t
-// helpers would hide signals 32-34 (musl keeps them for itself), and remit
-// must block, wait for and pass on every signal there is.
+// The raw system calls take the kernel's mask (SigSet is laid out as it:
+// 8 bytes, 16 on MIPS).  libc's sigset_t helpers would hide signals 32-34
+// (musl keeps them for itself), and remit must block, wait for and pass on
+// every signal there is.
 int set_mask(int how, const SigSet *set, SigSet *old) {
   return int(syscall(SYS_rt_sigprocmask, how, set, old, sizeof(SigSet)));
 }
 
-// The same for dispositions: the kernel's struct sigaction, no flags.
+// The same for dispositions: the kernel's struct sigaction, no flags.  MIPS
+// puts the flags first; elsewhere a restorer field may follow them (not on
+// riscv64, where the zero restorer is read as part of the zero mask).
+#ifdef __mips__
+struct KAction { unsigned int flags; void (*handler)(int); SigSet mask; };
+#else
 struct KAction { void (*handler)(int); unsigned long flags, restorer; SigSet mask; };
+#endif
 void set_action(int sig, void (*handler)(int), KAction *old = nullptr) {
-  KAction act = {handler, 0, 0, 0};
+  KAction act{};
+  act.handler = handler;
   syscall(SYS_rt_sigaction, sig, &act, old, sizeof(SigSet));
 }
 
@@ -58,7 +66,10 @@ int next_signal(int64_t deadline_ms) {
     if (deadline_ms >= 0) {
       int64_t left = deadline_ms - now_ms();
       if (left <= 0) return 0;
-      ts.tv_sec = left / 1000, ts.tv_nsec = left % 1000 * 1000000;
+      // Deadlines are at most a duration (< 2^31 ms) away: 32-bit
+      // arithmetic, so that 32-bit targets need no 64-bit division.
+      uint32_t ms = uint32_t(left);
+      ts.tv_sec = ms / 1000, ts.tv_nsec = long(ms % 1000 * 1000000);
       tp = &ts;
     }
     long sig = syscall(SYS_rt_sigtimedwait, &all, &info, tp, sizeof(SigSet));

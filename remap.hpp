@@ -6,33 +6,109 @@
 // exists and the unit tests can call it with no process at all.  Parsers
 // report the exact item that is wrong; the caller decides how to say it.
 #pragma once
+#include <signal.h>
 #include <stdint.h>
 
 namespace remap {
 
 // ---------------------------------------------------------------- signals
 
-// Signal numbers as `kill -l` shows them in the containers remit runs in.
-// Real-time names follow glibc (RTMIN = 34), which is what bash, procps and
-// every glibc program call RTMIN; musl's own SIGRTMIN (35) would surprise
-// users who send `kill -s RTMIN+3` from a glibc shell.
-constexpr int kMaxSig = 64;
+// Signal numbers are the target's own, from its <signal.h>: MIPS, for one,
+// numbers USR1 16 and CHLD 18 where x86 and arm say 10 and 17, and has 127
+// signals where the others have 64.  Real-time names follow glibc (RTMIN =
+// 34, RTMAX = its SIGRTMAX), which is what bash, procps and every glibc
+// program call them; musl's own SIGRTMIN (35) would surprise users who send
+// `kill -s RTMIN+3` from a glibc shell.
+constexpr int kMaxSig = _NSIG - 1;
 constexpr int kRtMin = 34;
-constexpr int kRtMax = 64;
+constexpr int kRtMax = kMaxSig;
 
-// A set of signals 1..64, one bit each (bit sig-1), as the kernel keeps them.
+// A set of signals, bit sig-1 each, laid out as the kernel's sigset_t so
+// that it goes to the raw system calls as it is.  Where the target has 64
+// signals that is one uint64_t (two little-endian words on 32-bit targets);
+// MIPS needs 128 bits, kept as the kernel keeps them, in N words of
+// unsigned long, with the operators remit uses on a uint64_t.  Built from
+// an integer, bit n-1 of it is signal n (n <= 64).
+template <int N> struct SigWords {
+  static constexpr int kBits = 8 * sizeof(unsigned long);
+  unsigned long w[N];
+
+  constexpr SigWords(uint64_t low = 0) : w() {
+    for (int i = 0; i < N && i * kBits < 64; i++) w[i] = (unsigned long)(low >> (i * kBits));
+  }
+  static constexpr SigWords one(int sig) {
+    SigWords s;
+    unsigned n = unsigned(sig - 1);
+    if (n < unsigned(N * kBits)) s.w[n / kBits] = 1UL << (n % kBits);
+    return s;
+  }
+  constexpr SigWords &operator|=(SigWords o) {
+    for (int i = 0; i < N; i++) w[i] |= o.w[i];
+    return *this;
+  }
+  constexpr SigWords &operator&=(SigWords o) {
+    for (int i = 0; i < N; i++) w[i] &= o.w[i];
+    return *this;
+  }
+  constexpr SigWords operator~() const {
+    SigWords r;
+    for (int i = 0; i < N; i++) r.w[i] = ~w[i];
+    return r;
+  }
+  constexpr bool operator!() const {
+    for (int i = 0; i < N; i++)
+      if (w[i]) return false;
+    return true;
+  }
+  constexpr explicit operator bool() const { return !!*this; }
+  friend constexpr SigWords operator|(SigWords a, SigWords b) { return a |= b; }
+  friend constexpr SigWords operator&(SigWords a, SigWords b) { return a &= b; }
+  friend constexpr bool operator==(SigWords a, SigWords b) {
+    for (int i = 0; i < N; i++)
+      if (a.w[i] != b.w[i]) return false;
+    return true;
+  }
+  friend constexpr bool operator!=(SigWords a, SigWords b) { return !(a == b); }
+};
+
+#if _NSIG > 65
+using SigSet = SigWords<(kMaxSig + 8 * sizeof(long) - 1) / (8 * sizeof(long))>;
+constexpr SigSet bit(int sig) { return SigSet::one(sig); }
+#else
+static_assert(sizeof(long) == 8 || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "a 32-bit big-endian kernel keeps the high word first: use SigWords<2>");
 using SigSet = uint64_t;
 constexpr SigSet bit(int sig) { return SigSet(1) << (sig - 1); }
+#endif
 
-// Names of the classic signals, indexed by number (x86-64/arm64 numbering).
-inline const char *const kSigNames[32] = {
-    nullptr, "HUP",  "INT",    "QUIT", "ILL",  "TRAP", "ABRT", "BUS",
-    "FPE",   "KILL", "USR1",   "SEGV", "USR2", "PIPE", "ALRM", "TERM",
-    "STKFLT", "CHLD", "CONT",  "STOP", "TSTP", "TTIN", "TTOU", "URG",
-    "XCPU",  "XFSZ", "VTALRM", "PROF", "WINCH", "IO",  "PWR",  "SYS"};
+// The target's signal names, {name, SIGxxx}.  A number's first name is the
+// one remit prints, so aliases come last; the names a target lacks (STKFLT
+// on MIPS, EMT elsewhere) come just before them.  settings.hpp's
+// describe_signal() keeps glibc's words for them in this order.
+struct SigName { char name[7]; uint8_t sig; };
+inline constexpr SigName kSigNames[] = {
+    {"HUP", SIGHUP},       {"INT", SIGINT},     {"QUIT", SIGQUIT},   {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},     {"ABRT", SIGABRT},   {"BUS", SIGBUS},     {"FPE", SIGFPE},
+    {"KILL", SIGKILL},     {"USR1", SIGUSR1},   {"SEGV", SIGSEGV},   {"USR2", SIGUSR2},
+    {"PIPE", SIGPIPE},     {"ALRM", SIGALRM},   {"TERM", SIGTERM},   {"CHLD", SIGCHLD},
+    {"CONT", SIGCONT},     {"STOP", SIGSTOP},   {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},
+    {"TTOU", SIGTTOU},     {"URG", SIGURG},     {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},   {"WINCH", SIGWINCH}, {"IO", SIGIO},
+    {"PWR", SIGPWR},       {"SYS", SIGSYS},
+#ifdef SIGSTKFLT
+    {"STKFLT", SIGSTKFLT},
+#endif
+#ifdef SIGEMT
+    {"EMT", SIGEMT},
+#endif
+    {"IOT", SIGIOT},       {"CLD", SIGCHLD},    {"POLL", SIGPOLL}};
 
-struct Alias { const char *name; int sig; };
-inline const Alias kSigAliases[] = {{"IOT", 6}, {"CLD", 17}, {"POLL", 29}};
+// The index in kSigNames of the signal's name, or -1 if it has none.
+inline int name_index(int sig) {
+  for (const SigName &n : kSigNames)
+    if (n.sig == sig) return int(&n - kSigNames);
+  return -1;
+}
 
 inline char upper(char c) { return c >= 'a' && c <= 'z' ? char(c - 32) : c; }
 
@@ -73,10 +149,8 @@ inline bool whole_uint(const char *s, const char *end, uint32_t max,
 inline int signal_by_name(const char *s, const char *end) {
   if (end - s > 3 && same_word(s, 3, "SIG")) s += 3;
   int n = int(end - s);
-  for (int sig = 1; sig < 32; sig++)
-    if (same_word(s, n, kSigNames[sig])) return sig;
-  for (const Alias &a : kSigAliases)
-    if (same_word(s, n, a.name)) return a.sig;
+  for (const SigName &name : kSigNames)
+    if (same_word(s, n, name.name)) return name.sig;
   if (n < 5) return 0;
   bool min = same_word(s, 5, "RTMIN"), max = same_word(s, 5, "RTMAX");
   if (!min && !max) return 0;
@@ -89,7 +163,7 @@ inline int signal_by_name(const char *s, const char *end) {
   return sig >= kRtMin && sig <= kRtMax ? sig : 0;
 }
 
-// A signal by name or number (1..64), or 0.
+// A signal by name or number (1..kMaxSig), or 0.
 inline int signal_by_spec(const char *s, const char *end) {
   uint32_t n;
   if (whole_uint(s, end, kMaxSig, &n)) return int(n);
@@ -97,17 +171,21 @@ inline int signal_by_spec(const char *s, const char *end) {
 }
 
 // Writes the signal's name without SIG ("TERM", "RTMIN+3", or the number
-// for 32 and 33) into buf, NUL-terminated; returns buf.  buf: 12 bytes.
+// for 32 and 33, which glibc keeps for itself) into buf, NUL-terminated; returns buf.  buf: 12 bytes.
 inline char *signal_name(int sig, char buf[12]) {
+  // Real-time signals as bash names them: RTMIN+n up to half-way, then
+  // RTMAX-n (RTMIN+15 and RTMAX-14 with 64 signals, RTMIN+46 and RTMAX-46
+  // on MIPS).
+  constexpr int kRtMid = kRtMin + (kRtMax - kRtMin) / 2;
   const char *base = nullptr;
-  int off = -1;
-  if (sig > 0 && sig < 32) base = kSigNames[sig];
-  else if (sig >= kRtMin && sig <= kRtMin + 15) base = "RTMIN", off = sig - kRtMin;
-  else if (sig > kRtMin + 15 && sig <= kRtMax) base = "RTMAX", off = kRtMax - sig;
+  int off = -1, i = name_index(sig);
+  if (i >= 0) base = kSigNames[i].name;
+  else if (sig >= kRtMin && sig <= kRtMid) base = "RTMIN", off = sig - kRtMin;
+  else if (sig > kRtMid && sig <= kRtMax) base = "RTMAX", off = kRtMax - sig;
   char *o = buf;
   if (base)
     while (*base) *o++ = *base++;
-  if (off > 0) *o++ = sig <= kRtMin + 15 ? '+' : '-';
+  if (off > 0) *o++ = sig <= kRtMid ? '+' : '-';
   if (!base || off > 0) {
     int v = base ? off : sig;
     if (v >= 10) *o++ = char('0' + v / 10);
@@ -122,7 +200,7 @@ inline char *signal_name(int sig, char buf[12]) {
 // KILL and STOP never reach a process, and remit keeps CHLD for itself: a
 // rewrite of one of them, or a rule waiting for remit to receive one, could
 // never apply, so both are refused.
-constexpr SigSet kNeverForwarded = bit(9) | bit(17) | bit(19);
+constexpr SigSet kNeverForwarded = bit(SIGKILL) | bit(SIGCHLD) | bit(SIGSTOP);
 
 // What went wrong in a rule, rewrite or duration: the whole item, the part
 // of it at fault, and why.  what == nullptr means no error.
@@ -361,9 +439,12 @@ inline Error parse_case(const char *text, Ending *end, SigSet *received) {
 // What remit forwards for each signal it receives: to[sig] is the signal
 // sent instead, 0 to drop it.
 struct Rewrite {
-  uint8_t to[kMaxSig + 1];
+  // One more than kMaxSig: MIPS's kernel takes signal 128 too, which no
+  // wait status can report and glibc does not name, but which can still
+  // be sent to remit; it is forwarded as it is.
+  uint8_t to[kMaxSig + 2];
   Rewrite() {
-    for (int i = 0; i <= kMaxSig; i++) to[i] = uint8_t(i);
+    for (int i = 0; i <= kMaxSig + 1; i++) to[i] = uint8_t(i);
   }
 };
 
@@ -383,7 +464,7 @@ inline Error parse_rewrites(const char *text, Rewrite *rw, bool empty_ok) {
     if (kNeverForwarded & bit(from))
       return fail("is never forwarded, so cannot be rewritten", s, len, s, colon);
     uint32_t n;
-    int to;  // a number 0..64 (0 drops the signal) or a name
+    int to;  // a number 0..kMaxSig (0 drops the signal) or a name
     if (whole_uint(colon + 1, e, kMaxSig, &n)) to = int(n);
     else if (!(to = signal_by_name(colon + 1, e)))
       return fail("unknown signal", s, len, colon + 1, e);

@@ -126,9 +126,9 @@ struct Settings {
 // tini never forwards the fault signals, nor SIGTTIN/SIGTTOU (it ignores
 // them so that handing the terminal to the child cannot stop it).
 constexpr remap::SigSet kTiniKeeps =
-    remap::bit(4) | remap::bit(5) | remap::bit(6) | remap::bit(7) |
-    remap::bit(8) | remap::bit(11) | remap::bit(31) | remap::bit(21) |
-    remap::bit(22);
+    remap::bit(SIGILL) | remap::bit(SIGTRAP) | remap::bit(SIGABRT) | remap::bit(SIGBUS) |
+    remap::bit(SIGFPE) | remap::bit(SIGSEGV) | remap::bit(SIGSYS) | remap::bit(SIGTTIN) |
+    remap::bit(SIGTTOU);
 
 inline const Option kRemitOptions[] = {
     {'m', "map", true, kMap},          {'e', nullptr, true, kSuccess},
@@ -370,24 +370,35 @@ inline Out &expand(Out &o, const Personality &who, const char *text,
 
 // What glibc's strsignal(3) says of a signal, as tini prints it in "Main
 // child exited with signal (with signal 'Terminated')".  buf: 24 bytes.
+// The words are in remap::kSigNames' order, which follows the target's
+// numbering.
 inline const char *describe_signal(int sig, char *buf) {
   static const char kText[] =
       "Hangup\0Interrupt\0Quit\0Illegal instruction\0Trace/breakpoint trap\0"
       "Aborted\0Bus error\0Floating point exception\0Killed\0User defined signal 1\0"
       "Segmentation fault\0User defined signal 2\0Broken pipe\0Alarm clock\0"
-      "Terminated\0Stack fault\0Child exited\0Continued\0Stopped (signal)\0Stopped\0"
+      "Terminated\0Child exited\0Continued\0Stopped (signal)\0Stopped\0"
       "Stopped (tty input)\0Stopped (tty output)\0Urgent I/O condition\0"
       "CPU time limit exceeded\0File size limit exceeded\0Virtual timer expired\0"
       "Profiling timer expired\0Window changed\0I/O possible\0Power failure\0"
-      "Bad system call";
+      "Bad system call\0"
+#ifdef SIGSTKFLT
+      "Stack fault\0"
+#endif
+#ifdef SIGEMT
+      "EMT trap\0"
+#endif
+      ;
   if (sig < 1 || sig > remap::kMaxSig) return "Unknown signal";
-  if (sig >= 32) {  // glibc: counted from its SIGRTMIN, 34
+  int i = remap::name_index(sig);
+  if (i < 0) {  // glibc: real-time signals counted from its SIGRTMIN, 34
     Out o(-1);
-    o << (sig >= 34 ? "Real-time signal " : "Unknown signal ") << (sig >= 34 ? sig - 34 : sig) << '\0';
+    bool rt = sig >= remap::kRtMin;
+    o << (rt ? "Real-time signal " : "Unknown signal ") << (rt ? sig - remap::kRtMin : sig) << '\0';
     return (const char *)memcpy(buf, o.buf, size_t(o.n));
   }
   const char *p = kText;
-  while (--sig) p += strlen(p) + 1;
+  while (i--) p += strlen(p) + 1;
   return p;
 }
 

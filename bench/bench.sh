@@ -6,6 +6,8 @@
 #   BENCH_ORPHANS=10000 orphans to reap as PID 1
 #   REMIT=./remit       the binary to measure
 #   BENCH_CPU=N         the CPU to run everything on (default: the last; none)
+#   BENCH_DIST="FILE.." release binaries (dist/remit-VERSION-ARCH) whose size
+#                       to show first, one row per architecture
 set -e
 cd "$(dirname "$0")/.."
 REMIT=${REMIT:-./remit}
@@ -48,4 +50,16 @@ cpu_busy() { awk '/^cpu /{print $2+$3+$4+$7+$8, $5+$6}' /proc/stat; }
 set -- $(cpu_busy); sleep 1; set -- "$@" $(cpu_busy)
 echo "CPU busy in the second before: $(( ($3 - $1) * 100 / ($3 - $1 + $4 - $2 + 1) ))% (figures mean most on an otherwise idle machine)"
 echo
+if [ -n "$BENCH_DIST" ]; then
+  # The goal is 32 KiB for every musl build; riscv64 is glibc (no musl in
+  # Debian 12).  Where a build is above it, the Makefile's FLAGS_ARCH say
+  # what was done and the rest is code density and libc.
+  echo "| architecture | file size (static, stripped) | <= 32 KiB |"
+  echo "|---|---:|---|"
+  for f in $BENCH_DIST; do
+    size=$(stat -c %s "$f")
+    echo "| ${f##*-} | $size B | $([ "$size" -le 32768 ] && echo yes || echo no) |"
+  done
+  echo
+fi
 exec $OUT/bench $OUT "$REMIT" $TINI $CATATONIT $DUMB_INIT
