@@ -22,7 +22,7 @@ BIN_FLAGS := -x c++ -std=c++17 -nostdinc++ -fno-exceptions -fno-rtti \
 BIN_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,noseparate-code -Wl,-z,norelro
 
-HEADERS := remap.hpp settings.hpp out.hpp
+HEADERS := remap.hpp settings.hpp out.hpp report.hpp
 
 remit: init.cpp $(HEADERS) .build-cc
 	$(BIN_CC) $(BIN_FLAGS) $(BIN_LDFLAGS) -o $@ init.cpp
