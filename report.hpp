@@ -182,7 +182,9 @@ inline void send_report(const Settings &set, int fd, const char *buf, int len) {
   raw(",\"exit_status\":");
   num(status);
   raw(",\"remit\":\"" REMIT_VERSION "\",\"args\":[");
-  // Room left for "]}\n", and for a cut string's "…" and quote past its end.
+  // Room left for "]}\n", and for a cut string's "…" and quote past its
+  // end.  After a cut argument, no more: the list shows where it stops.
+  cut = false;
   for (int i = 1; argv[i] && !cut; i++) {
     if (i > 1) raw(",");
     str(argv[i], kSize - 8);
