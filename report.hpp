@@ -64,7 +64,7 @@ inline void raw(const char *s) {
 inline void num(long v) { raw(Num(v).str()); }
 
 // s as a JSON string ending before buf[end]: quotes, backslashes and
-// control characters escaped; a byte that does not begin a valid UTF-8
+// control characters escaped, all as \u00XX (one way is less code); a byte that does not begin a valid UTF-8
 // sequence (stray, overlong, surrogate, past U+10FFFF) becomes U+FFFD, so
 // the line is UTF-8 however the program was named.
 [[gnu::noinline]] inline void str(const char *s, int end) {
@@ -72,14 +72,10 @@ inline void num(long v) { raw(Num(v).str()); }
   buf[n++] = '"';
   while (*s) {
     unsigned char c = (unsigned char)*s;
-    char unit[6] = {'\\', char(c), 0};
+    char unit[6] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
     int len = 1, out = 1;
     const char *from = s;
-    if (c == '"' || c == '\\') {
-      from = unit, out = 2;
-    } else if (c < 0x20 || c == 0x7f) {
-      memcpy(unit + 1, "u00", 3);
-      unit[4] = "0123456789abcdef"[c >> 4], unit[5] = "0123456789abcdef"[c & 15];
+    if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
       from = unit, out = 6;
     } else if (c >= 0x80) {
       len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
@@ -106,9 +102,7 @@ inline void num(long v) { raw(Num(v).str()); }
 
 inline void sig(int sig) {
   char name[12];
-  raw("\"");
-  raw(remap::signal_name(sig, name));
-  raw("\"");
+  str(remap::signal_name(sig, name), kSize);
 }
 
 // "2026-11-25T06:05:13.123Z" from milliseconds since the epoch, the

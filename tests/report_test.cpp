@@ -258,3 +258,27 @@ Test(report, works_under_the_tini_and_dumb_init_names) {
   cr_expect(r.exited && r.code == 2, "expected dumb-init's 2 for a missing program, got %d", r.status());
   expect_report(file, "r['ended'] == 'not started' and r['exit_status'] == 2 and r['code'] == 2");
 }
+
+// A FIFO: its reader (here the test, which opened it first) gets the line;
+// with no reader, remit does not wait for one (the open would block), it
+// warns once and runs the program.
+Test(report, fifo_reader_gets_the_line_and_no_reader_does_not_block) {
+  std::string fifo = t::scratch() + "/fifo";
+  cr_assert(mkfifo(fifo.c_str(), 0644) == 0, "mkfifo %s failed", fifo.c_str());
+  t::Result r = t::run(Spec{{"remit", "--report", fifo, "--", "sh", "-c", "exit 1"}});
+  cr_expect(r.exited && r.code == 1, "expected 1 with no reader on the FIFO, got %d", r.status());
+  cr_expect(report_warnings(r.err) == 1 && r.err.find("No such device or address") != std::string::npos,
+            "expected one warning that the FIFO has no reader, stderr: %s", r.err.c_str());
+  int fd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  cr_assert(fd >= 0, "cannot open the FIFO for reading");
+  r = t::run(Spec{{"remit", "--report", fifo, "--", "sh", "-c", "exit 1"}});
+  char line[8192];
+  ssize_t got = read(fd, line, sizeof line);
+  close(fd);
+  cr_expect(r.exited && r.code == 1 && r.err.empty(), "expected 1 and no warning, got %d: %s", r.status(),
+            r.err.c_str());
+  cr_assert(got > 0, "the FIFO's reader got nothing");
+  std::string file = t::scratch() + "/line";
+  std::ofstream(file) << std::string(line, size_t(got));
+  expect_report(file, "r['code'] == 1 and r['exit_status'] == 1");
+}
