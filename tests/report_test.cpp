@@ -275,3 +275,28 @@ Test(report, fifo_reader_gets_the_line_and_no_reader_does_not_block) {
   std::ofstream(file) << std::string(line, size_t(got));
   expect_report(file, "r['code'] == 1 and r['exit_status'] == 1");
 }
+
+// Past 16 signals the list stops and the rest are counted.  Real-time
+// signals queue (20 sent, 20 received); -r RTMIN:0 keeps them from the
+// program.  The TERM is sent once remit has taken all 20 (none pending in
+// /proc), so that it comes last; it is still the stop signal.
+Test(report, signals_past_sixteen_are_counted_as_dropped) {
+  std::string file = t::scratch() + "/report";
+  t::Proc p = t::start(Spec{{"remit", "-r", "RTMIN:0", "--report", file, "--", "sh", "-c",
+                             "echo ready; exec sleep 100"}});
+  await(p, "ready");
+  pid_t init = p.init_pid();
+  for (int i = 0; i < 20; i++) kill(init, 34);
+  uint64_t rtmin = uint64_t(1) << 33;
+  bool taken = false;
+  for (double end = t::now() + 10; !taken && t::now() < end; t::sleep_s(0.005))
+    taken = !(strtoull(t::status_field(init, "ShdPnd").c_str(), nullptr, 16) & rtmin);
+  if (!taken) p.signal(SIGKILL);
+  cr_assert(taken, "remit never took the 20 RTMIN signals (still pending after 10 s)");
+  p.signal(SIGTERM);
+  t::Result r = p.wait();
+  cr_expect(!r.exited && r.sig == SIGTERM, "expected remit to die by TERM as sleep did, got %d", r.status());
+  expect_report(file,
+                "r['signals'] == ['RTMIN'] * 16 and r['signals_dropped'] == 5 and "
+                "r['stop_signal'] == 'TERM' and type(r['stop_ms']) is int");
+}
