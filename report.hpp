@@ -61,14 +61,19 @@ inline bool cut;  // a string did not fit
 inline void raw(const char *s) {
   while (*s) buf[n++] = *s++;
 }
-inline void num(long v) { raw(Num(v).str()); }
+// Each value follows `pre`: its key, or a comma in a list.
+inline void num(const char *pre, long v) {
+  raw(pre);
+  raw(Num(v).str());
+}
 
 // s as a JSON string ending before buf[end]: quotes, backslashes and
 // control characters escaped, all as \u00XX (one way is less code); a byte that does not begin a valid UTF-8
 // sequence (stray, overlong, surrogate, past U+10FFFF) becomes U+FFFD, so
 // the line is UTF-8 however the program was named.
-[[gnu::noinline]] inline void str(const char *s, int end) {
+[[gnu::noinline]] inline void str(const char *pre, const char *s, int end) {
   static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  raw(pre);
   buf[n++] = '"';
   while (*s) {
     unsigned char c = (unsigned char)*s;
@@ -100,9 +105,9 @@ inline void num(long v) { raw(Num(v).str()); }
   buf[n++] = '"';
 }
 
-inline void sig(int sig) {
+inline void sig(const char *pre, int sig) {
   char name[12];
-  str(remap::signal_name(sig, name), kSize);
+  str(pre, remap::signal_name(sig, name), kSize);
 }
 
 // "2026-11-25T06:05:13.123Z" from milliseconds since the epoch, the
@@ -138,26 +143,21 @@ inline void send_report(const Settings &set, int fd, const char *buf, int len) {
   char space[kSize];
   buf = space;
   char **argv = set.child_argv;
-  raw("{\"program\":");
-  str(argv[0], n + 1024);
-  raw(",\"pid\":");
-  num(pid);
-  raw(st.exec_errno ? ",\"ended\":\"not started\",\"error\":"
+  str("{\"program\":", argv[0], n + 1024);
+  num(",\"pid\":", pid);
+  raw(st.exec_errno ? ",\"ended\":\"not started\""
                     : end.signaled ? ",\"ended\":\"killed\"" : ",\"ended\":\"exited\"");
-  if (st.exec_errno) str(strerror(st.exec_errno), n + 128);
-  if (end.signaled) raw(",\"signal\":"), sig(end.value);
-  else raw(",\"code\":"), num(end.value);
+  if (st.exec_errno) str(",\"error\":", strerror(st.exec_errno), n + 128);
+  if (end.signaled) sig(",\"signal\":", end.value);
+  else num(",\"code\":", end.value);
   raw(",\"signals\":[");
-  for (int i = 0; i < st.nsigs; i++) {
-    if (i) raw(",");
-    sig(st.sigs[i]);
-  }
+  for (int i = 0; i < st.nsigs; i++) sig(i ? "," : "", st.sigs[i]);
   raw("]");
-  if (st.dropped) raw(",\"signals_dropped\":"), num(st.dropped);
+  if (st.dropped) num(",\"signals_dropped\":", st.dropped);
   if (st.stop_sig) {
-    raw(",\"stop_signal\":"), sig(st.stop_sig);
+    sig(",\"stop_signal\":", st.stop_sig);
     raw(",\"stop_signal_at\":"), when(st.stop_wall);
-    raw(",\"stop_ms\":"), num(long(st.end_at - st.stop_at));
+    num(",\"stop_ms\":", long(st.end_at - st.stop_at));
   }
   raw(st.grace_kill ? ",\"grace_kill\":true,\"rule\":" : ",\"grace_kill\":false,\"rule\":");
   if (rule >= 0) {
@@ -165,24 +165,18 @@ inline void send_report(const Settings &set, int fd, const char *buf, int len) {
     char text[256];
     memcpy(text, r.text, r.text_len);
     text[r.text_len] = 0;
-    raw("{\"text\":");
-    str(text, n + 512);
-    raw(",\"position\":");
-    num(rule + 1);
+    str("{\"text\":", text, n + 512);
+    num(",\"position\":", rule + 1);
     raw("}");
   } else {
     raw("null");
   }
-  raw(",\"exit_status\":");
-  num(status);
+  num(",\"exit_status\":", status);
   raw(",\"remit\":\"" REMIT_VERSION "\",\"args\":[");
   // Room left for "]}\n", and for a cut string's "…" and quote past its
   // end.  After a cut argument, no more: the list shows where it stops.
   cut = false;
-  for (int i = 1; argv[i] && !cut; i++) {
-    if (i > 1) raw(",");
-    str(argv[i], kSize - 8);
-  }
+  for (int i = 1; argv[i] && !cut; i++) str(i > 1 ? "," : "", argv[i], kSize - 8);
   raw("]}\n");
   // A file is emptied only now (stderr never: it is not remit's to empty),
   // so that a longer report from the last run cannot show through.
