@@ -68,9 +68,10 @@ inline void num(const char *pre, long v) {
 }
 
 // s as a JSON string ending before buf[end]: quotes, backslashes and
-// control characters escaped, all as \u00XX (one way is less code); a byte that does not begin a valid UTF-8
-// sequence (stray, overlong, surrogate, past U+10FFFF) becomes U+FFFD, so
-// the line is UTF-8 however the program was named.
+// control characters escaped, all as \u00XX (one way is less code); a
+// byte that does not begin a valid UTF-8 sequence (stray, overlong,
+// surrogate, past U+10FFFF) becomes U+FFFD, so the line is UTF-8 however
+// the program was named.
 [[gnu::noinline]] inline void str(const char *pre, const char *s, int end) {
   static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
   raw(pre);
