@@ -21,10 +21,14 @@ BIN_CC = $(if $(MUSL_GCC),$(MUSL_GCC),gcc)
 BIN_FLAGS := -x c++ -std=c++17 -nostdinc++ -fno-exceptions -fno-rtti \
 	-fno-threadsafe-statics -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-stack-protector -Os -Wall -Wextra -ffunction-sections -fdata-sections
+# common-page-size=64: when the code ends less than a page's worth of data
+# before a page boundary, ld would otherwise start the data on the next page
+# in the file too (to save a page of memory), padding the file with up to
+# 4 KB of zeros; this way the data follows the code, as it does below that.
 BIN_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none \
-	-Wl,-z,noseparate-code -Wl,-z,norelro
+	-Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=64
 
-HEADERS := remap.hpp settings.hpp out.hpp
+HEADERS := remap.hpp settings.hpp out.hpp report.hpp
 
 remit: init.cpp $(HEADERS) .build-cc
 	$(BIN_CC) $(BIN_FLAGS) $(BIN_LDFLAGS) -o $@ init.cpp

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "settings.hpp"
+#include "report.hpp"
 
 namespace {
 
@@ -50,9 +50,9 @@ void set_action(int sig, void (*handler)(int), KAction *old = nullptr) {
   syscall(SYS_rt_sigaction, sig, &act, old, sizeof(SigSet));
 }
 
-int64_t now_ms() {
+int64_t now_ms(clockid_t clock = CLOCK_MONOTONIC) {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -94,6 +94,8 @@ struct Run {
   int64_t release_at = -1; // when to forward it
   int64_t kill_at = -1;    // when the grace period runs out
   bool follow_stops = false;  // stop when the child stops (a job in a shell)
+  int report_fd = -1;      // --report, opened at the start
+  Story story{};           // what the report and -v tell
 };
 
 // Messages below kFatal only show at the verbosity they need.
@@ -190,6 +192,7 @@ pid_t spawn(Run &run, int *status) {
   // -v reports it and the rules apply to it (tini -e 127 makes it 0).
   run.done = true;
   run.wstatus = *status << 8;
+  run.story.exec_errno = exec_errno;
   return pid;
 }
 
@@ -212,9 +215,17 @@ void forward(Run &run, int sig) {
     run.kill_at = now_ms() + run.set.grace_ms;
 }
 
+// Keeps a signal for the report: in order, and when the first stop came.
+void note(Story &st, int sig) {
+  if (st.nsigs < sizeof st.sigs) st.sigs[st.nsigs++] = uint8_t(sig);
+  else st.dropped++;
+  if ((kStopSignals & bit(sig)) && !st.stop_sig)
+    st.stop_sig = uint8_t(sig), st.stop_at = now_ms(), st.stop_wall = now_ms(CLOCK_REALTIME);
+}
+
 void on_signal(Run &run, int sig) {
   const Settings &set = run.set;
-  if (!run.done) run.received |= bit(sig);
+  if (!run.done) run.received |= bit(sig), note(run.story, sig);
   if (set.who->not_forwarded & bit(sig)) return;
   bool stop = (kStopSignals & bit(sig)) != 0;
   if (stop && set.stop_delay_ms && !run.held) {
@@ -245,6 +256,7 @@ void on_time(Run &run) {
       (message(*run.set.who, kInfo) << "grace period over, sending SIGKILL\n").flush();
     kill(target(run), SIGKILL);
     run.kill_at = -1;
+    run.story.grace_kill = true;
   }
 }
 
@@ -268,6 +280,7 @@ void reap(Run &run) {
     } else if (pid == run.child) {
       run.done = true;
       run.wstatus = st;
+      run.story.end_at = now_ms();
     } else if (run.set.warn_reap && shown(run.set, kWarn)) {
       (message(*run.set.who, kWarn) << "Reaped zombie process with pid=" << int(pid) << '\n').flush();
     }
@@ -322,6 +335,11 @@ void wait_for_the_rest(const Run &run) {
   if (!run.received) o << " no signal";
   for (int sig = 1; sig <= remap::kMaxSig; sig++)
     if (run.received & bit(sig)) o << ' ' << remap::signal_name(sig, name);
+  if (int stop = run.story.stop_sig) {
+    long ms = long(run.story.end_at - run.story.stop_at);
+    o << "; stopped " << ms / 1000 << '.' << int(ms % 1000 / 100) << " s after "
+      << remap::signal_name(stop, name);
+  }
   if (rule >= 0) {
     o << "; rule " << rule + 1 << " '";
     o.put(set.rules.rule[rule].text, set.rules.rule[rule].text_len) << '\'';
@@ -357,6 +375,7 @@ int finish(const Run &run) {
   int status = rule >= 0 ? set.rules.rule[rule].result : end.status();
   bool reraise = rule < 0 && end.signaled && set.who->reraise && getpid() != 1;
   if (shown(set, kInfo)) report(run, end, rule, status, reraise);
+  if (run.report_fd >= 0) write_report(set, run.report_fd, run.story, run.child, end, rule, status);
   if (reraise) die_by(end.value);
   return status;
 }
@@ -422,6 +441,7 @@ int main(int argc, char **argv) {
   register_subreaper(set);
   if (set.pause) return pause_forever();
 
+  run.report_fd = open_report(set);
   if ((run.child = spawn(run, &status)) < 0) return status;
 
   while (!run.done) {

@@ -34,6 +34,7 @@ enum Act : uint8_t {
   kSingleChild,  // dumb-init -c: no new session, signal the child alone
   kSetsid,       // DUMB_INIT_SETSID=0|1
   kPause,        // catatonit -P: no child, wait for a signal
+  kReport,       // --report FILE: the exit report (report.hpp)
   kHelp, kVersion, kLicense,
 };
 
@@ -119,6 +120,7 @@ struct Settings {
   int verbosity = 1;
   int pdeath_signal = 0;
   const char *explain = nullptr;
+  const char *report = nullptr;  // --report FILE
 };
 
 // ------------------------------------------------------------ the tables
@@ -136,7 +138,8 @@ inline const Option kRemitOptions[] = {
     {0, "stop-delay", true, kStopDelay}, {'g', "group", false, kGroup},
     {'s', "subreaper", false, kSubreaper}, {0, "wait-all", false, kWaitAll},
     {'p', "pdeath-signal", true, kPdeath}, {'v', "verbose", false, kVerbose},
-    {0, "explain", true, kExplain},    {'h', "help", false, kHelp},
+    {0, "explain", true, kExplain},    {0, "report", true, kReport},
+    {'h', "help", false, kHelp},
     {'V', "version", false, kVersion}, {}};
 
 // The REMIT_* variables, read under every name after the personality's own.
@@ -145,7 +148,7 @@ inline const EnvVar kRemitEnv[] = {
     {"REMIT_GRACE", kGrace, kValue},      {"REMIT_STOP_DELAY", kStopDelay, kValue},
     {"REMIT_GROUP", kGroup, kFlag},       {"REMIT_SUBREAPER", kSubreaper, kFlag},
     {"REMIT_WAIT_ALL", kWaitAll, kFlag},  {"REMIT_VERBOSE", kVerbose, kFlag},
-    {}};
+    {"REMIT_REPORT", kReport, kValue},    {}};
 
 inline const EnvVar kNoEnv[] = {{}};
 
@@ -168,13 +171,15 @@ inline const char kRemitHelp[] =
     "  -p, --pdeath-signal SIG signal to receive when remit's parent dies\n"
     "  -v, --verbose           say how the child ended and which rule applied\n"
     "      --explain STATUS[@SIG]  show what the rules make of STATUS; run nothing\n"
+    "      --report FILE       at the end, write what happened to FILE as JSON\n"
     "  -h, --help              show this help\n"
     "  -V, --version           show the version\n"
     "\n"
     "STATUS is 0..255, A-B, *, or a signal name (death by it); @SIG is a signal\n"
     "remit received, @any or @none.  DURATION: 10, 1.5s, 500ms, 2m.\n"
     "Environment: REMIT_MAP, REMIT_REWRITE, REMIT_GRACE, REMIT_STOP_DELAY,\n"
-    "REMIT_GROUP, REMIT_SUBREAPER, REMIT_WAIT_ALL, REMIT_VERBOSE (1 or 0).\n";
+    "REMIT_GROUP, REMIT_SUBREAPER, REMIT_WAIT_ALL, REMIT_VERBOSE (1 or 0),\n"
+    "REMIT_REPORT.\n";
 
 inline const Personality kRemit = {
     "remit", kRemitOptions, kNoEnv, kRemitHelp, "",
@@ -469,6 +474,10 @@ inline bool apply(Settings *set, Act act, const char *value, const char *from,
     case kSingleChild: set->new_session = false; break;
     case kSetsid: set->new_session &= on; break;  // never undoes -c
     case kPause: set->pause = true; break;
+    case kReport:
+      if (!*value) err = remap::fail("no file name", value, 0), kind = "report file";
+      set->report = value;
+      break;
     case kHelp: case kVersion: case kLicense: break;  // handled by the caller
   }
   if (!err) return true;

@@ -96,9 +96,10 @@ struct Container {
 };
 
 // Builds a bundle and starts `runc run` on it in the background.  `probe`
-// keeps runc spec's namespaces and needs only busybox.
+// keeps runc spec's namespaces and needs only busybox.  `mount`: one more
+// entry for config.json's mounts, after runc spec's own (/dev among them).
 Container start(const std::vector<std::string> &args, const std::vector<std::string> &env,
-                bool probe = false) {
+                bool probe = false, const std::string &mount = "") {
   static int serial = 0;
   Container c;
   c.bundle = t::scratch();
@@ -114,6 +115,13 @@ Container start(const std::vector<std::string> &args, const std::vector<std::str
   all_env.insert(all_env.end(), env.begin(), env.end());
   set_json(json, "env", json_strings(all_env));
   if (!probe) drop_network_namespace(json);
+  if (!mount.empty()) {
+    size_t mounts = json.find("\"mounts\": [");
+    size_t end = json.find("\n\t]", mounts);
+    cr_assert(mounts != std::string::npos && end != std::string::npos,
+              "runc spec's config.json has no mounts list as expected");
+    json.insert(end, ",\n" + mount);
+  }
   std::ofstream(c.bundle + "/config.json") << json;
   g_containers.push_back(c.id);
   c.run = t::start(Spec{{"runc", "run", "--bundle", c.bundle, c.id}});
@@ -203,4 +211,34 @@ Test(container, remit_installed_as_tini_takes_remit_map_from_the_environment) {
   cr_expect(r.exited && r.code == 0,
             "/tini -> remit with REMIT_MAP=1@TERM=0: expected 0 after runc kill TERM, got %d; stderr: %s",
             r.status(), r.err.c_str());
+}
+
+// Issue 16: what kubelet does for terminationMessagePath: a file from the
+// host bind-mounted at /dev/termination-log; the image sets only
+// REMIT_REPORT.  The host reads the report back after the stop.  (TERM is
+// the last signal, not the only one: runc's Go runtime can leave a SIGURG
+// pending across its exec of remit, and remit honestly lists it.)
+Test(container, report_reaches_the_host_through_dev_termination_log) {
+  skip_unless_runc_can_run();
+  std::string log = t::scratch() + "/termination-log";
+  g_dirs.push_back(log.substr(0, log.rfind('/')));
+  std::ofstream(log) << "";
+  Container c = start({"/remit", "--", "/nats-server", "-a", "127.0.0.1", "-p", "-1"},
+                      {"REMIT_MAP=1@TERM=0", "REMIT_REPORT=/dev/termination-log"}, false,
+                      "{\"destination\": \"/dev/termination-log\", \"type\": \"bind\", \"source\": \"" +
+                          log + "\", \"options\": [\"rbind\", \"rw\"]}");
+  t::Result r = stop_with_term(c);
+  cr_expect(r.exited && r.code == 0, "expected 0 (1@TERM=0), got %d; stderr: %s", r.status(), r.err.c_str());
+  t::Result py = t::run(Spec{{"python3", "-c",
+                              "import json, sys\n"
+                              "raw = open(sys.argv[1], 'rb').read()\n"
+                              "r = json.loads(raw)\n"
+                              "ok = (raw.count(b'\\n') == 1 and len(raw) <= 4096 and r['pid'] > 1 and\n"
+                              "      r['program'] == '/nats-server' and r['code'] == 1 and\n"
+                              "      r['signals'][-1] == 'TERM' and r['stop_signal'] == 'TERM' and\n"
+                              "      type(r['stop_ms']) is int and\n"
+                              "      r['rule'] == {'text': '1@TERM=0', 'position': 1} and r['exit_status'] == 0)\n"
+                              "sys.exit(0 if ok else 'unexpected report: %r' % raw)\n",
+                              log}});
+  cr_expect(py.exited && py.code == 0, "the report read from the host: %s", py.err.c_str());
 }

@@ -1,0 +1,302 @@
+// Issue 16: the exit report (--report FILE, REMIT_REPORT).  Every report is
+// read back by python3's json module, which refuses anything that is not
+// JSON in valid UTF-8; the checks are Python expressions over it (`r`).
+// Waits are on events (the program says "ready"; nats-server says "Server
+// is ready"), never on time; the stop time is checked to be there and a
+// number, never for its value.
+#include "harness.hpp"
+
+using t::Spec;
+
+namespace {
+
+// The report at `path`: one line, at most 4096 bytes, JSON in UTF-8, for
+// which the Python expression `check` holds.  python3 says what is wrong.
+const char kReader[] = R"(
+import json, sys
+raw = open(sys.argv[1], 'rb').read()
+if not (raw.endswith(b'\n') and raw.count(b'\n') == 1):
+    sys.exit('not one line: %r' % raw[:300])
+if len(raw) > 4096:
+    sys.exit('%d bytes, more than 4096' % len(raw))
+r = json.loads(raw)
+if not eval(sys.argv[2]):
+    sys.exit('%s does not hold for %s' % (sys.argv[2], raw.decode()))
+)";
+
+void expect_report(const std::string &path, const std::string &check) {
+  t::Result py = t::run(Spec{{"python3", "-c", kReader, path, check}});
+  cr_expect(py.exited && py.code == 0, "the report in %s: %s", path.c_str(), py.err.c_str());
+}
+
+// The warnings about the report remit wrote on stderr.
+int report_warnings(const std::string &err) {
+  int n = 0;
+  for (size_t at = 0; (at = err.find("the report file", at)) != std::string::npos; at++) n++;
+  return n;
+}
+
+void await(t::Proc &p, const std::string &needle, bool on_err = false) {
+  if (p.wait_for(needle, 20, on_err)) return;
+  p.signal(SIGKILL);
+  p.wait();
+  cr_assert_fail("the program never said \"%s\"; stderr: %s", needle.c_str(), p.err().c_str());
+}
+
+}  // namespace
+
+TestSuite(report, .timeout = 60);
+
+Test(report, clean_exit_is_reported_with_no_stop_and_no_rule) {
+  std::string file = t::scratch() + "/report";
+  t::Result r = t::run(Spec{{"remit", "--report", file, "--", "sh", "-c", "exit 3", "one two"}});
+  cr_expect(r.exited && r.code == 3, "expected remit to exit 3, got %d; stderr: %s", r.status(), r.err.c_str());
+  expect_report(file,
+                "r['program'] == 'sh' and r['args'] == ['-c', 'exit 3', 'one two'] and "
+                "r['ended'] == 'exited' and r['code'] == 3 and r['signals'] == [] and "
+                "'stop_ms' not in r and 'stop_signal' not in r and r['grace_kill'] is False and "
+                "r['rule'] is None and r['exit_status'] == 3 and isinstance(r['pid'], int) and "
+                "r['pid'] > 0 and r['remit'] != ''");
+}
+
+// The story the rule rewrites: nats-server 2.9 exits 1 after SIGTERM; the
+// orchestrator hears 0, the report keeps the 1, the TERM, its time and
+// the rule.  -v says the stop time too.
+Test(report, exit_mapped_by_a_rule_after_term_keeps_the_real_status) {
+  std::string file = t::scratch() + "/report";
+  t::Proc p = t::start(Spec{{"remit", "-v", "-m", "2=5,1@TERM=0", "--report", file, "--", t::nats_server(),
+                             "-a", "127.0.0.1", "-p", "-1"}});
+  await(p, "Server is ready", true);
+  p.signal(SIGTERM);
+  t::Result r = p.wait();
+  cr_expect(r.exited && r.code == 0, "expected 1@TERM=0 to make nats-server's 1 a 0, got %d", r.status());
+  expect_report(file,
+                "r['ended'] == 'exited' and r['code'] == 1 and r['signals'] == ['TERM'] and "
+                "r['stop_signal'] == 'TERM' and type(r['stop_ms']) is int and r['stop_ms'] >= 0 and "
+                "r['rule'] == {'text': '1@TERM=0', 'position': 2} and r['exit_status'] == 0 and "
+                "__import__('re').fullmatch(r'\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z', "
+                "r['stop_signal_at']) and abs(__import__('datetime').datetime.strptime("
+                "r['stop_signal_at'], '%Y-%m-%dT%H:%M:%S.%fZ').replace(tzinfo=__import__('datetime')"
+                ".timezone.utc).timestamp() - __import__('time').time()) < 3600");
+  cr_expect(r.err.find(" s after TERM; rule 2 '1@TERM=0'; exit 0") != std::string::npos &&
+                r.err.find("; stopped ") != std::string::npos,
+            "expected -v to say how long the stop took (\"stopped N.N s after TERM\"), stderr: %s",
+            r.err.c_str());
+}
+
+static void killed_by_term(bool pid1) {
+  std::string file = t::scratch() + "/report";
+  t::Proc p = t::start(Spec{{"remit", "--report", file, "--", "sh", "-c", "echo ready; exec sleep 100"}, {}, pid1});
+  await(p, "ready");
+  p.signal(SIGTERM);
+  t::Result r = p.wait();
+  // Outside PID 1 remit dies by the same signal; as PID 1 it exits 143.
+  cr_expect(pid1 ? r.exited && r.code == 143 : !r.exited && r.sig == SIGTERM,
+            "expected remit %s, got status %d", pid1 ? "to exit 143" : "to die by TERM", r.status());
+  expect_report(file,
+                "r['ended'] == 'killed' and r['signal'] == 'TERM' and 'code' not in r and "
+                "r['signals'] == ['TERM'] and r['stop_signal'] == 'TERM' and "
+                "type(r['stop_ms']) is int and r['grace_kill'] is False and r['rule'] is None and "
+                "r['exit_status'] == 143" + std::string(pid1 ? " and r['pid'] == 2" : ""));
+}
+
+Test(report, death_by_signal_outside_pid1) { killed_by_term(false); }
+Test(report, death_by_signal_as_pid1) { killed_by_term(true); }
+
+// The program ignores TERM (sleep inherits the ignored disposition), so
+// the grace period runs out and remit sends SIGKILL; the report says so.
+Test(report, grace_period_sigkill_is_reported) {
+  std::string file = t::scratch() + "/report";
+  t::Proc p = t::start(Spec{{"remit", "-t", "100ms", "--report", file, "--", "sh", "-c",
+                             "trap '' TERM; echo ready; exec sleep 100"}});
+  await(p, "ready");
+  p.signal(SIGTERM);
+  t::Result r = p.wait();
+  cr_expect(!r.exited && r.sig == SIGKILL, "expected remit to die by KILL as its program did, got %d",
+            r.status());
+  expect_report(file,
+                "r['ended'] == 'killed' and r['signal'] == 'KILL' and r['grace_kill'] is True and "
+                "r['signals'] == ['TERM'] and type(r['stop_ms']) is int and r['exit_status'] == 137");
+}
+
+Test(report, exec_failure_is_reported_as_not_started) {
+  std::string file = t::scratch() + "/report";
+  t::Result r = t::run(Spec{{"remit", "--report", file, "--", "/nonexistent/program", "x"}});
+  cr_expect(r.exited && r.code == 127, "expected 127 for a missing program, got %d", r.status());
+  expect_report(file,
+                "r['ended'] == 'not started' and r['code'] == 127 and "
+                "r['error'] == 'No such file or directory' and r['program'] == '/nonexistent/program' "
+                "and r['exit_status'] == 127 and r['args'] == ['x']");
+}
+
+// Quotes, a backslash, control characters, valid UTF-8 (2 and 4 bytes) and
+// invalid bytes (stray, overlong, surrogate): the program name comes back as
+// Python decodes the same bytes with errors='replace'.
+Test(report, hostile_program_name_is_escaped_into_valid_json) {
+  std::string file = t::scratch() + "/report";
+  std::string name = "a\"b\\c\nd\te\x01\x7f \xff \xc3\xa9 \xf0\x9f\x98\x80 \xc0\xaf \xed\xa0\x80 end";
+  t::Result r = t::run(Spec{{"remit", "--report", file, "--", name}});
+  cr_expect(r.exited && r.code == 127, "expected 127 for a program that does not exist, got %d", r.status());
+  std::string hex;
+  for (unsigned char c : name) hex += "0123456789abcdef"[c >> 4], hex += "0123456789abcdef"[c & 15];
+  expect_report(file, "r['program'] == bytes.fromhex('" + hex + "').decode('utf-8', 'replace')");
+}
+
+// 100 KiB of arguments, mostly control bytes that escape to six times their
+// size: the line stays within 4096 bytes, valid, every field there, and the
+// cut argument ends with the marker.
+Test(report, huge_argv_is_cut_to_4096_bytes_and_stays_valid) {
+  std::string file = t::scratch() + "/report";
+  std::vector<std::string> argv = {"remit", "--report", file, "--", "sh", "-c", "exit 5", "small"};
+  argv.push_back(std::string(50 * 1024, '\x01'));
+  for (int i = 0; i < 500; i++) argv.push_back(std::string(100, '"'));
+  t::Result r = t::run(Spec{argv});
+  cr_expect(r.exited && r.code == 5, "expected 5, got %d; stderr: %s", r.status(), r.err.c_str());
+  expect_report(file,
+                "r['exit_status'] == 5 and r['code'] == 5 and r['args'][:2] == ['-c', 'exit 5'] and "
+                "r['args'][2] == 'small' and r['args'][-1].endswith('\\u2026') and "
+                "set(r['args'][-1][:-1]) <= {'\\x01'} and len(r['args']) == 4 and r['remit'] != ''");
+}
+
+// A program name of 100 KiB (exec refuses it): "program" is cut, the rest
+// is whole.
+Test(report, huge_program_name_is_cut) {
+  std::string file = t::scratch() + "/report";
+  t::Result r = t::run(Spec{{"remit", "--report", file, "--", std::string(100 * 1024, 'p'), "arg"}});
+  cr_expect(r.exited && (r.code == 126 || r.code == 127), "expected exec to fail, got %d", r.status());
+  expect_report(file,
+                "r['program'].endswith('\\u2026') and set(r['program'][:-1]) == {'p'} and "
+                "len(r['program']) < 1024 and r['args'] == ['arg'] and r['ended'] == 'not started'");
+}
+
+// The file is emptied when the report is written: a longer report (here
+// 8000 bytes of junk) must not show through after the new line.
+Test(report, file_is_truncated_on_each_run) {
+  std::string file = t::scratch() + "/report";
+  std::ofstream(file) << std::string(8000, 'x') << "\n";
+  t::Result r = t::run(Spec{{"remit", "--", "sh", "-c", "exit 0"}, {"REMIT_REPORT=" + file}});
+  cr_expect(r.exited && r.code == 0, "expected 0, got %d", r.status());
+  expect_report(file, "r['exit_status'] == 0");
+  r = t::run(Spec{{"remit", "--", "sh", "-c", "exit 9"}, {"REMIT_REPORT=" + file}});
+  expect_report(file, "r['exit_status'] == 9");
+}
+
+// A path that cannot be opened: one warning, the program runs, its status
+// is remit's.
+Test(report, unopenable_path_warns_once_and_the_program_still_runs) {
+  std::string dir = t::scratch();
+  t::Result r = t::run(Spec{{"remit", "--report", dir + "/no/such/dir/report", "--", "sh", "-c",
+                             "echo ran; exit 6"}});
+  cr_expect(r.exited && r.code == 6, "expected the program's 6, got %d", r.status());
+  cr_expect(r.out == "ran\n", "expected the program to run, stdout: %s", r.out.c_str());
+  cr_expect(report_warnings(r.err) == 1 && r.err.find("No such file or directory") != std::string::npos,
+            "expected one warning naming the error, stderr: %s", r.err.c_str());
+}
+
+// A report that cannot be written (a full device; a file size limit of 0,
+// where write(2) raises SIGXFSZ at remit and fails with EFBIG): one warning,
+// and the exit status is untouched.
+Test(report, unwritable_report_warns_once_and_keeps_the_status) {
+  t::Result r = t::run(Spec{{"remit", "--report", "/dev/full", "--", "sh", "-c", "exit 4"}});
+  cr_expect(r.exited && r.code == 4, "expected 4 with the report on /dev/full, got %d", r.status());
+  cr_expect(report_warnings(r.err) == 1 && r.err.find("No space left") != std::string::npos,
+            "expected one warning about /dev/full, stderr: %s", r.err.c_str());
+  std::string file = t::scratch() + "/report";
+  // The limit covers every file remit writes, so its stderr is a pipe
+  // here (cat, outside the limit, copies it); then the status.
+  r = t::run(Spec{{"sh", "-c",
+                   "{ (ulimit -f 0; exec \"$0\" --report \"$1\" -- sh -c 'exit 4'); echo \"status $?\"; } 2>&1 | cat",
+                   t::remit(), file}});
+  cr_expect(r.out.find("status 4\n") != std::string::npos, "expected 4 under ulimit -f 0, got: %s",
+            r.out.c_str());
+  cr_expect(report_warnings(r.out) == 1 && r.out.find("too large") != std::string::npos,
+            "expected one warning about the file size limit, got: %s", r.out.c_str());
+}
+
+Test(report, empty_setting_is_a_bad_setting) {
+  std::string dir = t::scratch();
+  t::Result r = t::run(Spec{{"remit", "--", "sh", "-c", "touch ran"}, {"REMIT_REPORT="}, false, "", dir});
+  cr_expect(r.exited && r.code == 2, "expected exit 2 for an empty REMIT_REPORT, got %d", r.status());
+  cr_expect(r.err.find("REMIT_REPORT") != std::string::npos, "expected the message to name REMIT_REPORT: %s",
+            r.err.c_str());
+  cr_expect(access((dir + "/ran").c_str(), F_OK) != 0, "the program must not run after a bad setting");
+  r = t::run(Spec{{"remit", "--report", "", "--", "true"}});
+  cr_expect(r.exited && r.code == 2, "expected exit 2 for --report '', got %d", r.status());
+}
+
+// "-" is stderr: the same line, after what else went there, for a log
+// pipeline.
+Test(report, dash_puts_the_line_on_stderr) {
+  t::Result r = t::run(Spec{{"remit", "--", "sh", "-c", "echo before >&2; exit 8"}, {"REMIT_REPORT=-"}});
+  cr_expect(r.exited && r.code == 8, "expected 8, got %d", r.status());
+  cr_assert(r.err.compare(0, 7, "before\n") == 0, "expected the program's line first, stderr: %s",
+            r.err.c_str());
+  std::string file = t::scratch() + "/line";
+  std::ofstream(file) << r.err.substr(7);
+  expect_report(file, "r['exit_status'] == 8 and r['code'] == 8");
+}
+
+// REMIT_* variables apply under every name; the report too, with the
+// status the personality gives (tini -e 3 makes 3 a 0; dumb-init's 2 for
+// a program it cannot run).
+Test(report, works_under_the_tini_and_dumb_init_names) {
+  std::string file = t::scratch() + "/report";
+  t::Result r = t::run(Spec{{t::as_name("tini"), "-s", "-e", "3", "--", "sh", "-c", "exit 3"},
+                            {"REMIT_REPORT=" + file}});
+  cr_expect(r.exited && r.code == 0, "expected tini -e 3 to exit 0, got %d", r.status());
+  expect_report(file,
+                "r['code'] == 3 and r['exit_status'] == 0 and r['rule'] is not None and "
+                "r['rule']['position'] == 1");
+  r = t::run(Spec{{t::as_name("dumb-init"), "/nonexistent"}, {"REMIT_REPORT=" + file}});
+  cr_expect(r.exited && r.code == 2, "expected dumb-init's 2 for a missing program, got %d", r.status());
+  expect_report(file, "r['ended'] == 'not started' and r['exit_status'] == 2 and r['code'] == 2");
+}
+
+// A FIFO: its reader (here the test, which opened it first) gets the line;
+// with no reader, remit does not wait for one (the open would block), it
+// warns once and runs the program.
+Test(report, fifo_reader_gets_the_line_and_no_reader_does_not_block) {
+  std::string fifo = t::scratch() + "/fifo";
+  cr_assert(mkfifo(fifo.c_str(), 0644) == 0, "mkfifo %s failed", fifo.c_str());
+  t::Result r = t::run(Spec{{"remit", "--report", fifo, "--", "sh", "-c", "exit 1"}});
+  cr_expect(r.exited && r.code == 1, "expected 1 with no reader on the FIFO, got %d", r.status());
+  cr_expect(report_warnings(r.err) == 1 && r.err.find("No such device or address") != std::string::npos,
+            "expected one warning that the FIFO has no reader, stderr: %s", r.err.c_str());
+  int fd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  cr_assert(fd >= 0, "cannot open the FIFO for reading");
+  r = t::run(Spec{{"remit", "--report", fifo, "--", "sh", "-c", "exit 1"}});
+  char line[8192];
+  ssize_t got = read(fd, line, sizeof line);
+  close(fd);
+  cr_expect(r.exited && r.code == 1 && r.err.empty(), "expected 1 and no warning, got %d: %s", r.status(),
+            r.err.c_str());
+  cr_assert(got > 0, "the FIFO's reader got nothing");
+  std::string file = t::scratch() + "/line";
+  std::ofstream(file) << std::string(line, size_t(got));
+  expect_report(file, "r['code'] == 1 and r['exit_status'] == 1");
+}
+
+// Past 16 signals the list stops and the rest are counted.  Real-time
+// signals queue (20 sent, 20 received); -r RTMIN:0 keeps them from the
+// program.  The TERM is sent once remit has taken all 20 (none pending in
+// /proc), so that it comes last; it is still the stop signal.
+Test(report, signals_past_sixteen_are_counted_as_dropped) {
+  std::string file = t::scratch() + "/report";
+  t::Proc p = t::start(Spec{{"remit", "-r", "RTMIN:0", "--report", file, "--", "sh", "-c",
+                             "echo ready; exec sleep 100"}});
+  await(p, "ready");
+  pid_t init = p.init_pid();
+  for (int i = 0; i < 20; i++) kill(init, 34);
+  uint64_t rtmin = uint64_t(1) << 33;
+  bool taken = false;
+  for (double end = t::now() + 10; !taken && t::now() < end; t::sleep_s(0.005))
+    taken = !(strtoull(t::status_field(init, "ShdPnd").c_str(), nullptr, 16) & rtmin);
+  if (!taken) p.signal(SIGKILL);
+  cr_assert(taken, "remit never took the 20 RTMIN signals (still pending after 10 s)");
+  p.signal(SIGTERM);
+  t::Result r = p.wait();
+  cr_expect(!r.exited && r.sig == SIGTERM, "expected remit to die by TERM as sleep did, got %d", r.status());
+  expect_report(file,
+                "r['signals'] == ['RTMIN'] * 16 and r['signals_dropped'] == 5 and "
+                "r['stop_signal'] == 'TERM' and type(r['stop_ms']) is int");
+}
