@@ -120,6 +120,15 @@ inline std::string status_field(pid_t pid, const std::string &name) {
   return "";
 }
 
+// Polls `cond` until it holds; false past `limit` seconds (the caller says
+// what it waited for).
+template <class Cond>
+bool eventually(Cond cond, double limit = 10) {
+  for (double end = now() + limit; now() < end; sleep_s(0.005))
+    if (cond()) return true;
+  return cond();
+}
+
 // The signals pending at pid, for the process or its main thread: bit N-1
 // for signal N.  A signal sent with kill(2) stays here until the process
 // takes it (sigtimedwait, signalfd, a handler) or discards it.
