@@ -510,7 +510,7 @@ Test(shutdown, wait_all_outside_pid1_does_not_wait_for_a_daemon_outside_the_grou
   std::string d = t::scratch();
   write_file(d + "/bg.sh", "trap '' TERM\necho $$ > \"$D/ready\"\nexec sleep 60\n");
   write_file(d + "/main.sh",
-             "setsid /bin/sh -c 'echo $$ > \"$D/daemon\"; exec sleep 60' &\n"
+             "setsid /bin/sh -c 'echo $$ > \"$D/d.tmp\" && mv \"$D/d.tmp\" \"$D/daemon\"; exec sleep 60' &\n"
              "/bin/sh \"$D/bg.sh\" &\n"
              "while [ ! -e \"$D/ready\" ] || [ ! -e \"$D/daemon\" ]; do sleep 0.01; done\n"
              "exit 3\n");
