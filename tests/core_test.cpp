@@ -458,6 +458,7 @@ pid_t job_control_shell(const std::vector<std::string> &argv, int *master, int c
   cr_assert(openpty(master, &slave, nullptr, nullptr, nullptr) == 0, "openpty failed");
   int report[2];
   cr_assert(pipe(report) == 0);
+  t::leave_nothing_behind();
   pid_t shell = fork();
   cr_assert(shell >= 0);
   if (shell == 0) {

@@ -137,6 +137,13 @@ inline uint64_t pending(pid_t pid) {
          strtoull(status_field(pid, "SigPnd").c_str(), nullptr, 16);
 }
 
+// The file pid runs, "" once it is a zombie or gone.
+inline std::string exe(pid_t pid) {
+  char buf[PATH_MAX];
+  ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof buf);
+  return n > 0 ? std::string(buf, size_t(n)) : "";
+}
+
 // True while pid sits in sigtimedwait(2), as remit does between events.
 // (Meanwhile /proc shows the signals it waits for as unblocked in SigBlk.)
 inline bool in_sigtimedwait(pid_t pid) {
@@ -204,14 +211,16 @@ struct Proc {
     cr_assert_fail("unshare started no child");
     return -1;
   }
-  // The program remit started: remit's first child.
+  // The program remit started: remit's first child, once it has exec'd.
+  // (Between vfork and exec the child still runs remit's code: its process
+  // group, mask and terminal are not yet the program's.)
   pid_t child_pid(double limit = 5) {
     pid_t init = init_pid();
     for (double end = now() + limit; now() < end; sleep_s(0.005)) {
       std::vector<pid_t> c = children(init);
-      if (!c.empty()) return c[0];
+      if (!c.empty() && exe(c[0]) != exe(init)) return c[0];  // a failed exec: a zombie, no exe
     }
-    cr_assert_fail("remit started no child");
+    cr_assert_fail("remit %d started no child that exec'd within %.0fs", init, limit);
     return -1;
   }
   void signal(int sig) { kill(init_pid(), sig); }
