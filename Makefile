@@ -1,6 +1,7 @@
 # remit: a tiny static init for containers.
 #   make          build ./remit (static; musl when musl-tools is installed)
 #   make test     unit and end-to-end tests (installs what they need as root)
+#   make test-repeat  make test's suites N times (20) under load, per-test failures
 #   make demo     the nats-server case end to end
 #   make bench    size, start-up, idle, reaping and signal figures vs peers
 #   make release  dist/remit-VERSION-ARCH for every architecture, SHA256SUMS
@@ -124,6 +125,14 @@ test: deps test-san fuzz-short remit tests/runner
 	tests/runner --jobs 2
 	@$(MAKE) --no-print-directory test-arch
 
+# make test-repeat N=5: the suites make test runs, N times in a row with
+# every CPU kept busy by stress-ng, then how often each test failed
+# (tests/repeat.sh).  Long: not part of make test or .ci/run.
+N ?= 20
+test-repeat: deps remit tests/runner tests/runner-san
+	@sh tests/deps.sh "make test-repeat" stress-ng
+	sh tests/repeat.sh $(N)
+
 # The unit tests that start no process (remap.hpp, settings.hpp fed hostile
 # input), again built with AddressSanitizer and UndefinedBehaviorSanitizer.
 SAN_SRC := $(wildcard tests/remap_test.cpp) tests/reliability_test.cpp
@@ -184,4 +193,4 @@ install: remit
 	install -D -m 644 man/remit.1 $(DESTDIR)$(PREFIX)/share/man/man1/remit.1
 
 .PHONY: deps test clean install demo demo-deps bench release deps-release test-arch deps-arch
-.PHONY: test-san fuzz fuzz-short test-remit-san FORCE
+.PHONY: test-san fuzz fuzz-short test-remit-san test-repeat FORCE

@@ -2,9 +2,12 @@
  * (cc -o child tests/child.c).  It does what a test needs a real program
  * to do and no shell can do reliably:
  *
- *   child count STOPSIG     block every signal, say "ready", then print each
+ *   child count STOPSIG [stamp]
+ *                           block every signal, say "ready", then print each
  *                           signal as it is dequeued ("N\n"), queued real-time
- *                           signals once each; at STOPSIG print "end", exit 0
+ *                           signals once each; at STOPSIG print "end", exit 0.
+ *                           With "stamp": "N SECONDS\n", the CLOCK_MONOTONIC
+ *                           time it was dequeued
  *   child orphans N [live]  make N orphans (a middle process forks and exits):
  *                           they exit at once, or pause when "live"; say
  *                           "orphans N", then pause
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void say(const char *fmt, long v) {
@@ -46,6 +50,7 @@ static int ignore(int sig) {
 int main(int argc, char **argv) {
   if (argc >= 3 && !strcmp(argv[1], "count")) {
     int stop = atoi(argv[2]);
+    int stamp = argc >= 4 && !strcmp(argv[3], "stamp");
     uint64_t all = ~(uint64_t)0;
     set_mask(all);
     say("ready\n", 0);
@@ -53,7 +58,15 @@ int main(int argc, char **argv) {
       siginfo_t info;
       long sig = syscall(SYS_rt_sigtimedwait, &all, &info, NULL, 8);
       if (sig <= 0) continue;
-      say("%ld\n", sig);
+      if (stamp) {
+        struct timespec ts;
+        char buf[64];
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int n = snprintf(buf, sizeof buf, "%ld %ld.%09ld\n", sig, (long)ts.tv_sec, ts.tv_nsec);
+        if (write(1, buf, (size_t)n) < 0) return 3;
+      } else {
+        say("%ld\n", sig);
+      }
       if (sig == stop) {
         say("end\n", 0);
         return 0;

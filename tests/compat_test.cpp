@@ -166,26 +166,41 @@ std::string term_the_family(t::Proc &p) {
 }
 
 // The child reports signals; USR1 ends it.  Used to see which signals the
-// init passes on, and as what: a dropped signal leaves no line.
+// init passes on, and as what: a dropped signal leaves no line.  It notes
+// each one as its trap runs and prints them all at the end, in a fixed
+// order (as often as each came): traps for signals that arrive together
+// run in signal-number order, so printing as they ran would make the output
+// depend on timing.  The USR1 trap only ends the loop, so the traps of the
+// signals that came with it still run.
 // (Its stderr is closed: the shell would say "Hangup" there when a signal
-// sent to the whole group happens to find a sleep running.)
+// sent to the whole group happens to find the sleep running.)
 const char kReporter[] =
-    "exec 2>/dev/null; for s in HUP INT QUIT TERM USR2 TTIN TTOU WINCH; do trap \"echo got $s\" $s; done; "
-    "trap 'echo got USR1; exit 0' USR1; echo ready; while :; do sleep 0.05; done";
+    "exec 2>/dev/null; sigs='HUP INT QUIT TERM USR2 TTIN TTOU WINCH'; "
+    "for s in $sigs; do trap \"g_$s=\\\"\\$g_$s x\\\"\" $s; done; trap end=1 USR1; echo ready; "
+    "while [ -z \"$end\" ]; do sleep 1 & wait $!; done; kill $!; "
+    "for s in $sigs; do eval \"for x in \\$g_$s; do echo got $s; done\"; done; echo got USR1; exit 0";
+
+// Waits until `pid` no longer has `sig` pending: it has taken it (or is
+// gone).  Every init passes signals on one at a time in the order it takes
+// them, so once it has taken one, whatever it makes of it reaches the child
+// before anything sent after.
+bool taken(pid_t pid, int sig, double limit = 10) {
+  for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.002))
+    if (!(t::pending(pid) & (1ULL << (sig - 1)))) return true;
+  return false;
+}
 
 template <int... Sigs>
 std::string send(t::Proc &p) {
   if (!p.wait_for("ready")) return "never ready\n";
   pid_t init = p.init_pid(20);
-  for (int sig : {Sigs...}) {
-    kill(init, sig);
-    // Give the init time to pass it on before the next one: signals
-    // pending together are taken lowest number first.  Too short a pause
-    // could only hide a difference, never invent one.
-    t::sleep_s(0.3);
-  }
+  std::string seen;
+  for (int sig : {Sigs...})
+    // One at a time: signals pending together are taken lowest number
+    // first, which would change what the child sees (USR1 ends it).
+    if (kill(init, sig) != 0 || !taken(init, sig)) seen += "the init did not take signal " + std::to_string(sig) + "\n";
   kill(init, SIGUSR1);
-  return "";
+  return seen;
 }
 
 std::string term(t::Proc &p) {
@@ -233,7 +248,11 @@ std::string tstp(t::Proc &p) {
   seen = both ? "child and init stopped\n" : std::string("child ") + state_of(child) + ", init " + state_of(init) + "\n";
   kill(init, SIGCONT);
   kill(child, SIGCONT);
-  t::sleep_s(0.2);
+  // USR1 once both run again (USR1 sent to a stopped init would wait).
+  bool resumed = false;
+  for (double end = t::now() + 10; t::now() < end && !resumed; t::sleep_s(0.01))
+    resumed = state_of(child) != 'T' && state_of(init) != 'T';
+  if (!resumed) seen += "not resumed by SIGCONT\n";
   kill(init, SIGUSR1);
   return seen;
 }
@@ -247,11 +266,11 @@ std::string left_behind(t::Proc &p) {
   std::string out = p.out();
   pid_t bg = atoi(out.c_str() + out.find("bg=") + 3);
   p.wait(30);
-  bool gone = false;
-  for (double end = t::now() + 3; t::now() < end && !gone; t::sleep_s(0.01)) {
-    char st = state_of(bg);
-    gone = st == '?' || st == 'Z' || st == 'X';
-  }
+  // Whatever the init sent on its way out was sent before it ended: the
+  // job is gone, a zombie, or has the fatal signal pending.  (It is ours
+  // to reap, as the test is a subreaper: its pid cannot be reused.)
+  char st = state_of(bg);
+  bool gone = st == '?' || st == 'Z' || st == 'X' || (t::pending(bg) & (1ULL << (SIGTERM - 1) | 1ULL << (SIGKILL - 1)));
   if (bg > 0) kill(bg, SIGKILL);
   return gone ? "background job ended\n" : "background job still running\n";
 }
@@ -259,18 +278,22 @@ std::string left_behind(t::Proc &p) {
 // catatonit -P: HUP does nothing, INT ends it.
 std::string pause_then_int(t::Proc &p) {
   pid_t init = p.init_pid(20);
-  // Wait until it has blocked its signals, or the HUP would kill it.
-  for (double end = t::now() + 10; t::now() < end; t::sleep_s(0.01))
-    if (t::status_field(init, "SigBlk") != "0000000000000000" || t::status_field(init, "SigIgn").find_first_not_of("0") != std::string::npos)
-      break;
-  t::sleep_s(0.1);
+  // Wait until it has blocked (or ignores) HUP, or the HUP would kill it.
+  // (In sigtimedwait, /proc shows the awaited signals as unblocked.)
+  bool ready = false;
+  for (double end = t::now() + 10; t::now() < end && !ready; t::sleep_s(0.01))
+    ready = ((strtoull(t::status_field(init, "SigBlk").c_str(), nullptr, 16) |
+              strtoull(t::status_field(init, "SigIgn").c_str(), nullptr, 16)) & 1) ||
+            t::in_sigtimedwait(init);
   kill(init, SIGHUP);
-  t::sleep_s(0.3);
-  std::string seen = kill(init, 0) == 0 ? "alive after HUP\n" : "dead after HUP\n";
+  // Once taken, HUP has done whatever it does.
+  bool took = taken(init, SIGHUP);
+  std::string state = t::status_field(init, "State");
+  std::string seen = !ready || !took ? "HUP never blocked or never taken\n"
+                     : !state.empty() && state[0] != 'Z' ? "alive after HUP\n" : "dead after HUP\n";
   kill(init, SIGINT);
   return seen;
 }
-
 
 }  // namespace
 
@@ -391,8 +414,7 @@ Test(compat, tini_subreaper_warning_and_adoption) {
 // child.  The child waits until the orphan has been reaped.
 Test(compat, tini_w_warns_for_each_reaped_zombie) {
   const std::string script =
-      "sh -c 'sleep 1 & echo $! > /tmp/compat-orphan-$PPID'; o=$(cat /tmp/compat-orphan-$$); "
-      "rm -f /tmp/compat-orphan-$$; while [ -e /proc/$o ]; do sleep 0.02; done; exit 4";
+      "o=$(sh -c 'sleep 1 >/dev/null & echo $!'); while [ -e /proc/$o ]; do sleep 0.02; done; exit 4";
   compare({
       {"tini", {"-w", "-s", "--", "sh", "-c", script}},
       {"tini", {"-w", "--", "sh", "-c", script}, {}, true},

@@ -11,13 +11,7 @@ using t::Spec;
 
 namespace {
 
-// tests/child.c, built for this test (see its header for what it does).
-std::string child_bin() {
-  std::string out = t::scratch() + "/child";
-  std::string cmd = "cc -O1 -o " + out + " " + t::root() + "/tests/child.c";
-  cr_assert(system(cmd.c_str()) == 0, "could not build tests/child.c: %s", cmd.c_str());
-  return out;
-}
+using t::child_bin;
 
 // Waits for `needle` on stdout, failing the test (and killing the tree) if
 // it does not come.
@@ -255,12 +249,13 @@ static void child_gets_the_signal_state_remit_started_with(const std::string &bl
   t::Proc p = t::start(Spec{{child_bin(), "exec", blk, ign, t::remit(), "--", "sleep", "1000"}});
   pid_t init = p.init_pid(), child = p.child_pid();
   // The child has exec'd sleep once its name says so.
-  for (double end = t::now() + 10; t::now() < end && t::status_field(child, "Name") != "sleep";) t::sleep_s(0.01);
+  bool exec_d = t::eventually([&] { return t::status_field(child, "Name") == "sleep"; });
   std::string got_blk = t::status_field(child, "SigBlk"), got_ign = t::status_field(child, "SigIgn");
   std::string remit_ign = t::status_field(init, "SigIgn");
   p.signal(SIGKILL);
   kill(child, SIGKILL);
   p.wait();
+  cr_assert(exec_d, "the child %d never became sleep", child);
   cr_expect(got_blk == blk, "child SigBlk: expected %s (remit's at start), got %s", blk.c_str(), got_blk.c_str());
   cr_expect(got_ign == ign, "child SigIgn: expected %s (remit's at start), got %s", ign.c_str(), got_ign.c_str());
   if (remit_keeps_it) cr_expect(remit_ign == ign, "remit's SigIgn changed from %s to %s", ign.c_str(), remit_ign.c_str());
@@ -371,8 +366,9 @@ Test(core, option_errors_exit_2_with_one_line_and_start_nothing) {
 Test(core, idle_remit_never_wakes_up) {
   t::Proc p = t::start(Spec{{"remit", "sleep", "1000"}});
   pid_t init = p.init_pid(), child = p.child_pid();
-  for (double end = t::now() + 10; t::now() < end && t::status_field(child, "Name") != "sleep";) t::sleep_s(0.01);
-  t::sleep_s(0.2);  // let start-up settle
+  // Start-up is over once the program is sleep and remit waits for signals.
+  bool settled = t::eventually([&] { return t::status_field(child, "Name") == "sleep" && t::in_sigtimedwait(init); });
+  cr_assert(settled, "remit %d never sat in sigtimedwait with sleep started", init);
   long before = counter(init, "voluntary_ctxt_switches");
   t::sleep_s(3);
   long after = counter(init, "voluntary_ctxt_switches");
@@ -462,6 +458,7 @@ pid_t job_control_shell(const std::vector<std::string> &argv, int *master, int c
   cr_assert(openpty(master, &slave, nullptr, nullptr, nullptr) == 0, "openpty failed");
   int report[2];
   cr_assert(pipe(report) == 0);
+  t::leave_nothing_behind();
   pid_t shell = fork();
   cr_assert(shell >= 0);
   if (shell == 0) {
@@ -477,7 +474,8 @@ pid_t job_control_shell(const std::vector<std::string> &argv, int *master, int c
     if (j == 0) {
       setpgid(0, 0);
       signal(SIGTTOU, SIG_DFL);
-      while (tcgetpgrp(slave) != getpid()) t::sleep_s(0.001);  // until fg
+      for (double end = t::now() + 10; tcgetpgrp(slave) != getpid(); t::sleep_s(0.001))  // until fg
+        if (t::now() > end) _exit(122);
       dup2(slave, 0), dup2(slave, 1), dup2(slave, 2);
       for (int fd = 3; fd < 1024; fd++) close(fd);
       std::vector<char *> args;

@@ -2,18 +2,21 @@
 //
 // Every end-to-end test starts a real process tree: remit, or remit as PID 1
 // of a new PID namespace (unshare --pid --fork --mount-proc), with stdout
-// and stderr captured to files.  Waits poll with short sleeps and always
-// have a limit, so a hung remit fails the test instead of hanging the run.
+// and stderr captured to files.  Waits poll for an event (a line of
+// output, a process's end, a state in /proc) with short sleeps, always
+// have a limit, and fail naming what they waited for, so a hung remit fails
+// the test instead of hanging the run.  A sleep never stands in for an
+// event.  Whatever a test starts is killed when it ends, even on failure
+// (leave_nothing_behind).
 #pragma once
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -70,25 +73,21 @@ inline std::string as_name(const std::string &name) {
   return path;
 }
 
+// tests/child.c, built for the test that calls it (see its header for what
+// it does).
+inline std::string child_bin() {
+  std::string out = scratch() + "/child";
+  std::string cmd = "cc -O1 -o " + out + " " + root() + "/tests/child.c";
+  cr_assert(system(cmd.c_str()) == 0, "could not build tests/child.c: %s", cmd.c_str());
+  return out;
+}
+
 // nats-server lives in /usr/sbin, which is not always on PATH.
 inline std::string nats_server() {
   for (const char *p : {"/usr/sbin/nats-server", "/usr/bin/nats-server"})
     if (access(p, X_OK) == 0) return p;
   cr_assert_fail("nats-server is not installed (apt-get install nats-server)");
   return "";
-}
-
-// A TCP port on 127.0.0.1 that was free a moment ago.
-inline int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  bind(fd, (sockaddr *)&a, sizeof a);
-  getsockname(fd, (sockaddr *)&a, &len);
-  close(fd);
-  return ntohs(a.sin_port);
 }
 
 struct Spec {
@@ -121,6 +120,36 @@ inline std::string status_field(pid_t pid, const std::string &name) {
   return "";
 }
 
+// Polls `cond` until it holds; false past `limit` seconds (the caller says
+// what it waited for).
+template <class Cond>
+bool eventually(Cond cond, double limit = 10) {
+  for (double end = now() + limit; now() < end; sleep_s(0.005))
+    if (cond()) return true;
+  return cond();
+}
+
+// The signals pending at pid, for the process or its main thread: bit N-1
+// for signal N.  A signal sent with kill(2) stays here until the process
+// takes it (sigtimedwait, signalfd, a handler) or discards it.
+inline uint64_t pending(pid_t pid) {
+  return strtoull(status_field(pid, "ShdPnd").c_str(), nullptr, 16) |
+         strtoull(status_field(pid, "SigPnd").c_str(), nullptr, 16);
+}
+
+// The file pid runs, "" once it is a zombie or gone.
+inline std::string exe(pid_t pid) {
+  char buf[PATH_MAX];
+  ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), buf, sizeof buf);
+  return n > 0 ? std::string(buf, size_t(n)) : "";
+}
+
+// True while pid sits in sigtimedwait(2), as remit does between events.
+// (Meanwhile /proc shows the signals it waits for as unblocked in SigBlk.)
+inline bool in_sigtimedwait(pid_t pid) {
+  return slurp("/proc/" + std::to_string(pid) + "/wchan").compare(0, 15, "do_sigtimedwait") == 0;
+}
+
 // The direct children of pid, from /proc/PID/task/*/children.
 inline std::vector<pid_t> children(pid_t pid) {
   std::vector<pid_t> out;
@@ -137,9 +166,36 @@ inline std::vector<pid_t> children(pid_t pid) {
   return out;
 }
 
+// Makes the test process a child subreaper, once, and kills what is left of
+// its process trees when it exits, passed or failed (Criterion runs each
+// test in a process of its own and calls atexit handlers after a failed
+// assertion too).  As a subreaper it gets every orphan of its children,
+// daemons that left their group or session included, so killing and reaping
+// its own children until there are none leaves nothing behind; and as they
+// are its unreaped children, their pids cannot have been reused.  (Only a
+// test killed by Criterion's .timeout escapes this.)  No port is ever
+// picked in advance either: a port that was free a moment ago can be taken
+// by the time it is used; nats-server is given -p -1 and picks its own.
+inline void kill_leftovers() {
+  for (double end = now() + 10; now() < end; sleep_s(0.001)) {
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {}
+    std::vector<pid_t> kids = children(getpid());
+    if (kids.empty()) return;
+    for (pid_t k : kids) kill(k, SIGKILL);
+  }
+}
+inline void leave_nothing_behind() {
+  static bool done = false;
+  if (done) return;
+  done = true;
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  atexit(kill_leftovers);
+}
+
 struct Proc {
   pid_t pid = -1;  // what we forked: remit, or unshare
   bool pid1 = false;
+  std::string what;  // its command line, for messages
   std::string dir, out_path, err_path;
   double started = 0;
   bool reaped = false;
@@ -155,14 +211,16 @@ struct Proc {
     cr_assert_fail("unshare started no child");
     return -1;
   }
-  // The program remit started: remit's first child.
+  // The program remit started: remit's first child, once it has exec'd.
+  // (Between vfork and exec the child still runs remit's code: its process
+  // group, mask and terminal are not yet the program's.)
   pid_t child_pid(double limit = 5) {
     pid_t init = init_pid();
     for (double end = now() + limit; now() < end; sleep_s(0.005)) {
       std::vector<pid_t> c = children(init);
-      if (!c.empty()) return c[0];
+      if (!c.empty() && exe(c[0]) != exe(init)) return c[0];  // a failed exec: a zombie, no exe
     }
-    cr_assert_fail("remit started no child");
+    cr_assert_fail("remit %d started no child that exec'd within %.0fs", init, limit);
     return -1;
   }
   void signal(int sig) { kill(init_pid(), sig); }
@@ -170,7 +228,8 @@ struct Proc {
   std::string out() const { return slurp(out_path); }
   std::string err() const { return slurp(err_path); }
 
-  // Waits until stdout (or stderr) contains `needle`.
+  // Waits until stdout (or stderr) contains `needle`; false past `limit`
+  // (the caller says what it waited for).
   bool wait_for(const std::string &needle, double limit = 10, bool on_err = false) {
     for (double end = now() + limit; now() < end; sleep_s(0.01))
       if ((on_err ? err() : out()).find(needle) != std::string::npos) return true;
@@ -188,7 +247,7 @@ struct Proc {
         kill(-pid, SIGKILL);
         kill(pid, SIGKILL);
         waitpid(pid, &st, 0);
-        cr_assert_fail("timed out after %.1fs; stderr: %s", limit, err().c_str());
+        cr_assert_fail("%s did not end within %.1fs; stderr: %s", what.c_str(), limit, err().c_str());
       }
       sleep_s(0.002);
     }
@@ -219,9 +278,10 @@ inline Proc start(const Spec &spec) {
   for (size_t i = 0; i < spec.argv.size(); i++)
     args.push_back(i == 0 && spec.argv[0] == "remit" ? remit() : spec.argv[i]);
   std::vector<char *> argv;
-  for (std::string &a : args) argv.push_back(&a[0]);
+  for (std::string &a : args) argv.push_back(&a[0]), p.what += (p.what.empty() ? "" : " ") + a;
   argv.push_back(nullptr);
 
+  leave_nothing_behind();
   p.started = now();
   p.pid = fork();
   cr_assert(p.pid >= 0, "fork failed");

@@ -151,6 +151,7 @@ inline pid_t spawn(const std::vector<std::string> &argv, const std::vector<std::
     if (e.find('=') != std::string::npos) ev.push_back(const_cast<char *>(e.c_str()));
   ev.push_back(nullptr);
   std::string out = dir + "/out", err = dir + "/err";
+  t::leave_nothing_behind();
   pid_t pid = fork();
   if (pid == 0) {
     setpgid(0, 0);
@@ -553,7 +554,7 @@ Test(reliability, status_survives_signals_forwarded_as_the_child_exits, .timeout
     // Until remit has blocked its signals (or is already over: a zombie).
     for (double end = t::now() + 5; t::now() < end;) {
       std::string blk = t::status_field(pid, "SigBlk"), state = t::status_field(pid, "State");
-      if (blk == "ffffffffffffffff" || state.empty() || state[0] == 'Z') break;
+      if (blk == "ffffffffffffffff" || state.empty() || state[0] == 'Z' || t::in_sigtimedwait(pid)) break;
     }
     for (int k = 0; kill(pid, kSigs[k % 3]) == 0 && k < 100000; k++) {
       sent++;
@@ -632,6 +633,7 @@ Test(reliability, term_before_the_child_starts_gives_the_childs_status_as_pid1, 
   std::string dir = t::scratch(), failures;
   std::map<int, int> seen;
   for (int i = 0; i < 100; i++) {
+    t::leave_nothing_behind();
     pid_t middle = fork();
     if (middle == 0) {
       rel::reset_signals();
@@ -736,6 +738,7 @@ Test(reliability, sigpipe_from_remits_own_message_is_not_forwarded, .timeout = 6
     argv.push_back(nullptr);
     int p[2];
     cr_assert(pipe(p) == 0);
+    t::leave_nothing_behind();
     pid_t pid = fork();
     if (pid == 0) {
       setpgid(0, 0);

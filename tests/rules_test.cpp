@@ -22,21 +22,16 @@ std::string line_with(const std::string &text, const std::string &needle) {
   return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
-// remit [options] -- nats-server on a free port of 127.0.0.1, once it says
-// it is ready.  Another test may grab the port first: then try another.
+// remit [options] -- nats-server on a port of 127.0.0.1 it picks itself
+// (-p -1: no other test can take it first), once it says it is ready.
 t::Proc start_nats(std::vector<std::string> options, std::vector<std::string> env = {}, bool pid1 = false) {
-  for (int attempt = 1;; attempt++) {
-    std::vector<std::string> argv{"remit"};
-    argv.insert(argv.end(), options.begin(), options.end());
-    for (const std::string &a : {std::string("--"), t::nats_server(), std::string("-a"), std::string("127.0.0.1"),
-                                 std::string("-p"), std::to_string(t::free_port())})
-      argv.push_back(a);
-    t::Proc p = t::start(Spec{argv, env, pid1});
-    if (p.wait_for("Server is ready", 30, true)) return p;
-    t::Result r = p.wait();
-    cr_assert(attempt < 3 && r.err.find("address already in use") != std::string::npos,
-              "nats-server did not get ready (status %d): %s", r.status(), r.err.c_str());
-  }
+  std::vector<std::string> argv{"remit"};
+  argv.insert(argv.end(), options.begin(), options.end());
+  argv.insert(argv.end(), {"--", t::nats_server(), "-a", "127.0.0.1", "-p", "-1"});
+  t::Proc p = t::start(Spec{argv, env, pid1});
+  cr_assert(p.wait_for("Server is ready", 30, true), "nats-server did not say \"Server is ready\" within 30 s: %s",
+            p.err().c_str());
+  return p;
 }
 
 // Starts nats under remit, stops it with `sig` and returns remit's result.
