@@ -27,6 +27,7 @@ enum Act : uint8_t {
   kSubreaper,    // -s
   kWaitAll,      // --wait-all
   kVerbose,      // -v: one more level of messages
+  kReport,       // REMIT_VERBOSE=LEVEL: LEVEL more, and remit's own report
   kVerbosity,    // TINI_VERBOSITY=N
   kWarnReap,     // tini -w: warn for every zombie reaped
   kPdeath,       // -p SIGNAL: signal to get when remit's parent dies
@@ -63,6 +64,27 @@ struct EnvVar {
 // Levels of messages, tini's.  Fatal ones always show; the others when
 // verbosity (default 1, one more for each -v) reaches their level.
 enum Level : uint8_t { kFatal = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
+
+// dumb-init's -v lines, which people read and scripts match: one format
+// for each moment it speaks of, shown at INFO (its -v).  %1 and %2 are
+// numbers, or %2 an error's text.  A personality without them has none.
+struct Narration {
+  const char *debug_mode;      // DUMB_INIT_DEBUG=1
+  const char *no_setsid;       // DUMB_INIT_SETSID=0
+  const char *detached;        // TIOCNOTTY as session leader: HUP, CONT to come
+  const char *not_leader;      // TIOCNOTTY, not session leader
+  const char *detach_failed;   // %1 errno, %2 its text
+  const char *attach_failed;   // by the child, TIOCSCTTY: %1 errno, %2 text
+  const char *setsid_done;     // by the child
+  const char *received;        // %1 signal, every one (SIGCHLD too)
+  const char *handoff;         // %1 signal: the hand-off HUP or CONT, ignored
+  const char *exited;          // %1 pid, %2 its exit code
+  const char *killed;          // %1 pid, %2 the signal
+  const char *translated;      // %1 signal, %2 what it is rewritten to
+  const char *forwarded;       // %1 signal sent
+  const char *dropped;         // %1 is 0: what -r S:0 leaves of S
+  const char *suspending;      // TSTP/TTIN/TTOU: stopping itself
+};
 
 struct Personality {
   const char *name;            // how it names itself in messages
@@ -104,6 +126,7 @@ struct Personality {
   remap::SigSet not_forwarded; // signals the init keeps to itself
   const char *option_prefix;   // before an option error: glibc's getopt
                                // says "%A: ", remit its usual "%N: "
+  const Narration *narration;  // the peer's -v lines (nullptr: none)
 };
 
 // Everything the process needs to know, filled from argv and environment.
@@ -117,6 +140,7 @@ struct Settings {
   bool group = false, subreaper = false, wait_all = false;
   bool new_session = false, pause = false, warn_reap = false;
   int verbosity = 1;
+  bool remit_report = false;    // REMIT_VERBOSE: remit's line, under any name
   int pdeath_signal = 0;
   const char *explain = nullptr;
 };
@@ -144,7 +168,7 @@ inline const EnvVar kRemitEnv[] = {
     {"REMIT_MAP", kMap, kValue},          {"REMIT_REWRITE", kRewrite, kValue},
     {"REMIT_GRACE", kGrace, kValue},      {"REMIT_STOP_DELAY", kStopDelay, kValue},
     {"REMIT_GROUP", kGroup, kFlag},       {"REMIT_SUBREAPER", kSubreaper, kFlag},
-    {"REMIT_WAIT_ALL", kWaitAll, kFlag},  {"REMIT_VERBOSE", kVerbose, kFlag},
+    {"REMIT_WAIT_ALL", kWaitAll, kFlag},  {"REMIT_VERBOSE", kReport, kValue},
     {}};
 
 inline const EnvVar kNoEnv[] = {{}};
@@ -174,7 +198,7 @@ inline const char kRemitHelp[] =
     "STATUS is 0..255, A-B, *, or a signal name (death by it); @SIG is a signal\n"
     "remit received, @any or @none.  DURATION: 10, 1.5s, 500ms, 2m.\n"
     "Environment: REMIT_MAP, REMIT_REWRITE, REMIT_GRACE, REMIT_STOP_DELAY,\n"
-    "REMIT_GROUP, REMIT_SUBREAPER, REMIT_WAIT_ALL, REMIT_VERBOSE (1 or 0).\n";
+    "REMIT_GROUP, REMIT_SUBREAPER, REMIT_WAIT_ALL, REMIT_VERBOSE (level, 0 off).\n";
 
 inline const Personality kRemit = {
     "remit", kRemitOptions, kNoEnv, kRemitHelp, "",
@@ -185,7 +209,7 @@ inline const Personality kRemit = {
     /*usage*/ 2, /*missing*/ 127, /*denied*/ 126, /*exec*/ 126,
     /*permute*/ false, /*reraise*/ true,
     /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false, /*term_at_exit*/ false,
-    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%N: "};
+    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%N: ", nullptr};
 
 // tini 0.19, also installed as docker-init (Docker's --init).
 inline const Option kTiniOptions[] = {
@@ -238,7 +262,7 @@ inline const Personality kTini = {
     /*usage*/ 1, /*missing*/ 127, /*denied*/ 126, /*exec*/ 1,
     /*permute*/ true, /*reraise*/ false,
     /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false, /*term_at_exit*/ false,
-    /*subreaper_always*/ false, /*warn_no_reaping*/ true, /*short_only*/ true, kTiniKeeps, "%A: "};
+    /*subreaper_always*/ false, /*warn_no_reaping*/ true, /*short_only*/ true, kTiniKeeps, "%A: ", nullptr};
 
 // dumb-init 1.2.5.
 inline const Option kDumbInitOptions[] = {
@@ -247,8 +271,8 @@ inline const Option kDumbInitOptions[] = {
     {'h', "help", false, kHelp},                {}};
 
 inline const EnvVar kDumbInitEnv[] = {
+    {"DUMB_INIT_DEBUG", kVerbose, kOneOrZero},  // first: it narrates the next
     {"DUMB_INIT_SETSID", kSetsid, kOneOrZero},
-    {"DUMB_INIT_DEBUG", kVerbose, kOneOrZero},
     {}};
 
 inline const char kDumbInitHelp[] =
@@ -271,6 +295,17 @@ inline const char kDumbInitHelp[] =
     "\n"
     "Full help is available online at https://github.com/Yelp/dumb-init\n";
 
+inline const Narration kDumbInitNarration = {
+    "Running in debug mode.\n", "Not running in setsid mode.\n",
+    "Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive.\n",
+    "Detached from controlling tty, but was not session leader.\n",
+    "Unable to detach from controlling tty (errno=%1 %2).\n",
+    "Unable to attach to controlling tty (errno=%1 %2).\n",
+    "setsid complete.\n", "Received signal %1.\n", "Ignoring tty hand-off signal %1.\n",
+    "A child with PID %1 exited with exit status %2.\n", "A child with PID %1 was terminated by signal %2.\n",
+    "Translating signal %1 to %2.\n", "Forwarded signal %1 to children.\n",
+    "Not forwarding signal %1 to children (ignored).\n", "Suspending self due to TTY signal.\n"};
+
 // Its messages: getopt's line alone after a bad option; usage when there
 // is no program; -h and -V on stderr; debug lines on stderr.
 inline const Personality kDumbInit = {
@@ -286,9 +321,11 @@ inline const Personality kDumbInit = {
     /*usage*/ 1, /*missing*/ 2, /*denied*/ 2, /*exec*/ 2,
     /*permute*/ false, /*reraise*/ false,
     /*new_session*/ true, /*own_group*/ false, /*stop_with_child*/ true, /*term_at_exit*/ true,
-    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%A: "};
+    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%A: ",
+    &kDumbInitNarration};
 
-// catatonit 0.1.7, podman's init.
+// catatonit 0.1.7, Podman's init: `podman run --init` mounts it at
+// /run/podman-init and runs `/run/podman-init -- CMD`.
 inline const Option kCatatonitOptions[] = {
     {'g', nullptr, false, kGroup},   {'h', nullptr, false, kHelp},
     {'L', nullptr, false, kLicense}, {'P', nullptr, false, kPause},
@@ -319,13 +356,13 @@ inline const Personality kCatatonit = {
     /*usage*/ 1, /*missing*/ 1, /*denied*/ 1, /*exec*/ 1,
     /*permute*/ true, /*reraise*/ false,
     /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false, /*term_at_exit*/ false,
-    /*subreaper_always*/ true, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%A: "};
+    /*subreaper_always*/ true, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%A: ", nullptr};
 
 struct Name { const char *argv0; const Personality *who; };
 inline const Name kNames[] = {
     {"tini", &kTini},           {"tini-static", &kTini},
     {"docker-init", &kTini},    {"dumb-init", &kDumbInit},
-    {"catatonit", &kCatatonit}, {}};
+    {"catatonit", &kCatatonit}, {"podman-init", &kCatatonit}, {}};
 
 // The personality for a program name (argv[0], any directory ignored).
 inline const Personality *personality_for(const char *argv0) {
@@ -417,6 +454,18 @@ inline void say_bad(const Personality &who, const char *kind, const char *from,
   o.flush();
 }
 
+// One of the peer's -v lines (Narration), when it has that line and -v is
+// on.  Out of line: the vforked child says "setsid complete." on remit's
+// stack, and its pages would stay in remit's RSS.
+[[gnu::noinline]] inline void narrate(const Settings &set, const char *Narration::*line,
+                                      long a = 0, long b = 0, const char *text = nullptr) {
+  const Narration *n = set.who->narration;
+  if (!n || set.verbosity < kInfo) return;
+  Num x(a), y(b);
+  Out o = message(*set.who, kInfo);
+  expand(o, *set.who, n->*line, kInfo, x.str(), text ? text : y.str()).flush();
+}
+
 // ---------------------------------------------------------------- parsing
 
 inline bool parse_flag(const char *v, bool *on) {
@@ -451,12 +500,27 @@ inline bool apply(Settings *set, Act act, const char *value, const char *from,
     case kGroup: set->group |= on; break;
     case kSubreaper: set->subreaper |= on; break;
     case kWaitAll: set->wait_all |= on; break;
-    case kVerbose: set->verbosity += on; break;
+    case kVerbose:
+      set->verbosity += on;
+      if (from_env && on) narrate(*set, &Narration::debug_mode);
+      break;
+    case kReport: {  // a level, or a flag's word (off: 0, on: 1)
+      uint32_t n = 0;
+      if (parse_flag(value, &on)) n = on;
+      else if (!remap::whole_uint(value, value + strlen(value), 9, &n))
+        err = remap::fail("expected a level 0..9, or on/off", value, int(strlen(value))), kind = "level";
+      set->verbosity += int(n);
+      set->remit_report |= n > 0;
+      break;
+    }
     case kVerbosity: set->verbosity = atoi(value); break;
     case kWarnReap: set->warn_reap = true; break;
     case kExplain: set->explain = value; break;
     case kSingleChild: set->new_session = false; break;
-    case kSetsid: set->new_session &= on; break;  // never undoes -c
+    case kSetsid:
+      if (!on) narrate(*set, &Narration::no_setsid);
+      set->new_session &= on;  // never undoes -c
+      break;
     case kPause: set->pause = true; break;
     case kHelp: case kVersion: case kLicense: break;  // handled by the caller
   }
