@@ -11,13 +11,7 @@ using t::Spec;
 
 namespace {
 
-// tests/child.c, built for this test (see its header for what it does).
-std::string child_bin() {
-  std::string out = t::scratch() + "/child";
-  std::string cmd = "cc -O1 -o " + out + " " + t::root() + "/tests/child.c";
-  cr_assert(system(cmd.c_str()) == 0, "could not build tests/child.c: %s", cmd.c_str());
-  return out;
-}
+using t::child_bin;
 
 // Waits for `needle` on stdout, failing the test (and killing the tree) if
 // it does not come.

@@ -70,6 +70,15 @@ inline std::string as_name(const std::string &name) {
   return path;
 }
 
+// tests/child.c, built for the test that calls it (see its header for what
+// it does).
+inline std::string child_bin() {
+  std::string out = scratch() + "/child";
+  std::string cmd = "cc -O1 -o " + out + " " + root() + "/tests/child.c";
+  cr_assert(system(cmd.c_str()) == 0, "could not build tests/child.c: %s", cmd.c_str());
+  return out;
+}
+
 // nats-server lives in /usr/sbin, which is not always on PATH.
 inline std::string nats_server() {
   for (const char *p : {"/usr/sbin/nats-server", "/usr/bin/nats-server"})
