@@ -504,12 +504,12 @@ inline bool apply(Settings *set, Act act, const char *value, const char *from,
       set->verbosity += on;
       if (from_env && on) narrate(*set, &Narration::debug_mode);
       break;
-    case kReport: {  // a level, or a flag's word (off: 0, on: 1)
-      uint32_t n = 0;
-      if (parse_flag(value, &on)) n = on;
-      else if (!remap::whole_uint(value, value + strlen(value), 9, &n))
-        err = remap::fail("expected a level 0..9, or on/off", value, int(strlen(value))), kind = "level";
-      set->verbosity += int(n);
+    case kReport: {  // a level 0..9, or a flag's word (off: 0, on: 1)
+      int n = value[0] - '0';
+      if (n >= 0 && n <= 9 && !value[1]) {}
+      else if (parse_flag(value, &on)) n = on;
+      else err = remap::fail("expected a level 0..9, or on/off", value, int(strlen(value))), kind = "level", n = 0;
+      set->verbosity += n;
       set->remit_report |= n > 0;
       break;
     }
