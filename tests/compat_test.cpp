@@ -39,7 +39,8 @@
 //    remit, where glibc lists the possibilities; both exit 1.
 //  - with REMIT_* rules, remit says which rule applied in a line of its
 //    own, at DEBUG level (-vv for tini, -v plus DUMB_INIT_DEBUG=1 for
-//    dumb-init): the peers have no such thing.
+//    dumb-init), or at INFO when REMIT_VERBOSE asks for remit's report:
+//    the peers have no such thing.
 //  - the error for a malformed DUMB_INIT_* / TINI_* value is remit's:
 //    dumb-init ignores anything but "0"/"1" exactly as remit does now, and
 //    TINI_VERBOSITY is read with atoi as tini does, so there is none left.
