@@ -126,9 +126,6 @@ void register_subreaper(const Settings &set) {
   expand(o, who, text, level, program, detail ? detail : n.str()).flush();
 }
 
-// Starts the program.  vfork keeps start-up cheap and lets the child report
-// a failed exec through shared memory before remit goes on.  Returns the
-// pid, or -1 with *status set after saying why the program could not run.
 // glibc's words for the errors a terminal ioctl meets, as dumb-init prints
 // them; musl calls ENOTTY "Not a tty".
 const char *tty_error(int e) { return e == ENOTTY ? "Inappropriate ioctl for device" : strerror(e); }
@@ -150,6 +147,9 @@ void give_up_terminal(Run &run) {
   }
 }
 
+// Starts the program.  vfork keeps start-up cheap and lets the child report
+// a failed exec through shared memory before remit goes on.  Returns the
+// pid, or -1 with *status set after saying why the program could not run.
 pid_t spawn(Run &run, int *status) {
   const Settings &set = run.set;
   char **argv = set.child_argv;
