@@ -105,8 +105,9 @@ void register_subreaper(const Settings &set) {
   // if they come to remit when orphaned.
   if (set.subreaper || set.wait_all || who.subreaper_always) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) return;
+    char buf[24];
     if (shown(set, kWarn))
-      (message(who, kWarn) << "cannot register as a child subreaper: " << strerror(errno) << '\n').flush();
+      (message(who, kWarn) << "cannot register as a child subreaper: " << describe_error(errno, buf) << '\n').flush();
   }
   if (who.warn_no_reaping && shown(set, kWarn))
     (message(who, kWarn)
@@ -126,10 +127,6 @@ void register_subreaper(const Settings &set) {
   expand(o, who, text, level, program, detail ? detail : n.str()).flush();
 }
 
-// glibc's words for the errors a terminal ioctl meets, as dumb-init prints
-// them; musl calls ENOTTY "Not a tty".
-const char *tty_error(int e) { return e == ENOTTY ? "Inappropriate ioctl for device" : strerror(e); }
-
 // dumb-init's hand-off: give up the terminal, so that the child's new
 // session can take it as its controlling terminal (job control works on a
 // pty, `docker run -it`).  A session leader that does so gets SIGHUP and
@@ -138,7 +135,8 @@ void give_up_terminal(Run &run) {
   const Settings &set = run.set;
   if (ioctl(0, TIOCNOTTY) < 0) {
     int e = errno;
-    narrate(set, &Narration::detach_failed, e, 0, tty_error(e));
+    char buf[24];
+    narrate(set, &Narration::detach_failed, e, 0, describe_error(e, buf));
   } else if (getsid(0) == getpid()) {
     narrate(set, &Narration::detached);
     run.handoff_hup = run.handoff_cont = true;
@@ -163,7 +161,10 @@ pid_t spawn(Run &run, int *status) {
     // remit had it.  SIGTTOU is still blocked here, so tcsetpgrp works.
     if (set.new_session) {
       setsid();
-      if (ioctl(0, TIOCSCTTY, 0) < 0) narrate(set, &Narration::attach_failed, errno, 0, tty_error(errno));
+      if (ioctl(0, TIOCSCTTY, 0) < 0) {
+        char buf[24];
+        narrate(set, &Narration::attach_failed, errno, 0, describe_error(errno, buf));
+      }
       narrate(set, &Narration::setsid_done);
     } else if (set.who->own_group || set.group) {  // dumb-init -c: ours, unless
                                                    // REMIT_GROUP needs one
@@ -204,7 +205,8 @@ pid_t spawn(Run &run, int *status) {
   *status = exec_errno == ENOENT ? who.missing_status
             : exec_errno == EACCES ? who.denied_status
                                    : who.exec_status;
-  say_spawn(who, kFatal, who.exec_failed, argv[0], strerror(exec_errno), 0);
+  char buf[24];
+  say_spawn(who, kFatal, who.exec_failed, argv[0], describe_error(exec_errno, buf), 0);
   if (pid < 0) return -1;
   // dumb-init's child exits 2 and its parent hears of it like any other end.
   narrate(set, &Narration::received, SIGCHLD);

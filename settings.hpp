@@ -6,6 +6,7 @@
 // init.cpp never asks which personality it is running as.  The REMIT_*
 // variables apply under every name.
 #pragma once
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -426,6 +427,33 @@ inline const char *describe_signal(int sig, char *buf) {
   const char *p = kText;
   while (--sig) p += strlen(p) + 1;
   return p;
+}
+
+// What glibc's strerror(3) says of the errors remit can meet (exec, vfork,
+// prctl, the terminal ioctls), as the peers print them.  musl's words differ
+// for some ("Not a tty", "Symbolic link loop") and its table is 2 KB; an
+// error not listed is shown by number.  buf: 24 bytes.
+inline const char *describe_error(int e, char *buf) {
+  static const uint8_t kCodes[] = {EPERM,  ENOENT,  EIO,    E2BIG,  ENOEXEC, EBADF,
+                                   EAGAIN, ENOMEM,  EACCES, EFAULT, ENOTDIR, EISDIR,
+                                   EINVAL, ENFILE,  EMFILE, ENOTTY, ETXTBSY, ENAMETOOLONG,
+                                   ELOOP,  ELIBBAD, ENOSYS};
+  static const char kText[] =
+      "Operation not permitted\0No such file or directory\0Input/output error\0"
+      "Argument list too long\0Exec format error\0Bad file descriptor\0"
+      "Resource temporarily unavailable\0Cannot allocate memory\0Permission denied\0"
+      "Bad address\0Not a directory\0Is a directory\0Invalid argument\0"
+      "Too many open files in system\0Too many open files\0Inappropriate ioctl for device\0"
+      "Text file busy\0File name too long\0Too many levels of symbolic links\0"
+      "Accessing a corrupted shared library\0Function not implemented";
+  const char *p = kText;
+  for (uint8_t c : kCodes) {
+    if (c == e) return p;
+    p += strlen(p) + 1;
+  }
+  Out o(-1);
+  o << "error " << e << '\0';
+  return (const char *)memcpy(buf, o.buf, size_t(o.n));
 }
 
 // A number as text, for %1 and %2.

@@ -26,9 +26,10 @@
 //  - every name changes remit's directory to / once the child runs (the
 //    child keeps its own), as dumb-init does: tini and catatonit stay where
 //    they were started.  An init should pin no directory.
-//  - strerror texts come from musl, not glibc: they match for the errors an
-//    exec meets (ENOENT, EACCES, ENOTDIR, ...) but not all (ELOOP is
-//    "Symbolic link loop", glibc says "Too many levels of symbolic links").
+//  - error texts are glibc's for the errors remit can meet (exec, vfork,
+//    prctl, the terminal ioctls: ENOENT, EACCES, ENOTDIR, ELOOP, ENOTTY,
+//    ...), as the peers print them; any other error is shown as "error N"
+//    where glibc has a text for it (remit carries no full table).
 //  - remit accepts more than the peers where the peers would refuse to
 //    start: tini -p takes KILL or 9 as well as SIGKILL, dumb-init -r takes
 //    signal names and real-time signals (32..64).  A command line that works
@@ -517,6 +518,20 @@ Test(compat, tini_exit_statuses) {
     cases.push_back({"tini", {"-e", "127", "--", "no-such-program"}, {}, pid1});
   }
   compare(cases);
+}
+
+// An exec failure is told in glibc's words, as the peers tell it: here a
+// symbolic link loop (ELOOP), where musl's own text differs.
+Test(compat, exec_failures_in_glibc_words) {
+  std::string dir = t::scratch(), loop = dir + "/loop";
+  cr_assert(symlink(loop.c_str(), loop.c_str()) == 0, "symlink %s", loop.c_str());
+  compare({
+      {"tini", {"--", loop}},
+      {"tini", {"--", loop + "/x"}, {}, true},
+      {"dumb-init", {loop}},
+      {"catatonit", {"--", loop}},
+      {"podman-init", {"--", loop}},
+  });
 }
 
 Test(compat, tini_verbosity_and_info_lines) {
