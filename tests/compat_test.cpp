@@ -193,6 +193,19 @@ std::string term_the_family(t::Proc &p) {
   return "";
 }
 
+// The init is back waiting for signals (remit, tini and dumb-init wait in
+// rt_sigtimedwait, catatonit reads a signalfd) with none pending: it has
+// done all it had to do with the signals it was sent.
+bool init_idle(pid_t init, double limit = 10) {
+  for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.005)) {
+    std::string wchan = t::slurp("/proc/" + std::to_string(init) + "/wchan");
+    if ((wchan.compare(0, 15, "do_sigtimedwait") == 0 || wchan.compare(0, 13, "signalfd_read") == 0) &&
+        t::status_field(init, "ShdPnd") == "0000000000000000" && t::status_field(init, "SigPnd") == "0000000000000000")
+      return true;
+  }
+  return false;
+}
+
 // The child reports signals; USR1 ends it.  Used to see which signals the
 // init passes on, and as what: a dropped signal leaves no line.
 // (Its stderr is closed: the shell would say "Hangup" there when a signal
@@ -207,9 +220,11 @@ std::string send(t::Proc &p) {
   pid_t init = p.init_pid(20);
   for (int sig : {Sigs...}) {
     kill(init, sig);
-    // Give the init time to pass it on before the next one: signals
-    // pending together are taken lowest number first.  Too short a pause
-    // could only hide a difference, never invent one.
+    // Let the init pass it on before the next one (signals pending together
+    // are taken lowest number first, and dumb-init -v says which it took),
+    // and the child report it: a pause too short for the child could only
+    // hide a difference, never invent one.
+    init_idle(init);
     t::sleep_s(0.3);
   }
   kill(init, SIGUSR1);
@@ -264,16 +279,6 @@ std::string tstp(t::Proc &p) {
   t::sleep_s(0.2);
   kill(init, SIGUSR1);
   return seen;
-}
-
-// The init is back waiting for signals (remit, tini and dumb-init all wait
-// in rt_sigtimedwait) with none pending: it has done all it had to do.
-bool init_idle(pid_t init, double limit = 10) {
-  for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.005))
-    if (t::slurp("/proc/" + std::to_string(init) + "/wchan").compare(0, 15, "do_sigtimedwait") == 0 &&
-        t::status_field(init, "ShdPnd") == "0000000000000000" && t::status_field(init, "SigPnd") == "0000000000000000")
-      return true;
-  return false;
 }
 
 // As tstp, for -v, where the order of the init's lines counts: only the
