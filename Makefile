@@ -22,10 +22,9 @@ BIN_CC = $(if $(MUSL_GCC),$(MUSL_GCC),gcc)
 BIN_FLAGS := -x c++ -std=c++17 -nostdinc++ -fno-exceptions -fno-rtti \
 	-fno-threadsafe-statics -fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-fno-stack-protector -Os -Wall -Wextra -ffunction-sections -fdata-sections
-# common-page-size=64: when the code ends less than a page's worth of data
-# before a page boundary, ld would otherwise start the data on the next page
-# in the file too (to save a page of memory), padding the file with up to
-# 4 KB of zeros; this way the data follows the code, as it does below that.
+# common-page-size=64: the data segment starts right after the code in the
+# file (mapped from the same page) instead of at the next 4 KiB boundary,
+# which ld would otherwise pad the file to once the code passes 28 KiB.
 BIN_LDFLAGS := -static -s -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=64
 

@@ -96,6 +96,10 @@ struct Run {
   bool follow_stops = false;  // stop when the child stops (a job in a shell)
   int report_fd = -1;      // --report, opened at the start
   Story story{};           // what the report and -v tell
+  // dumb-init's terminal hand-off: the SIGHUP and SIGCONT the kernel sends
+  // when remit, a session leader, gives up its terminal.  Not the user's:
+  // neither forwarded nor counted as received.
+  bool handoff_hup = false, handoff_cont = false;
 };
 
 // Messages below kFatal only show at the verbosity they need.
@@ -106,12 +110,17 @@ bool shown(const Settings &set, Level level) { return set.verbosity >= level; }
 void register_subreaper(const Settings &set) {
   const Personality &who = *set.who;
   if (getpid() == 1) return;
+  // Already one: the process that exec'd remit made itself a subreaper,
+  // and that survives exec.  Orphans come here; nothing to do or warn of.
+  int already = 0;
+  if (prctl(PR_GET_CHILD_SUBREAPER, &already) == 0 && already) return;
   // --wait-all waits for the child's descendants, which it can only do
   // if they come to remit when orphaned.
   if (set.subreaper || set.wait_all || who.subreaper_always) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) return;
+    char buf[24];
     if (shown(set, kWarn))
-      (message(who, kWarn) << "cannot register as a child subreaper: " << strerror(errno) << '\n').flush();
+      (message(who, kWarn) << "cannot register as a child subreaper: " << describe_error(errno, buf) << '\n').flush();
   }
   if (who.warn_no_reaping && shown(set, kWarn))
     (message(who, kWarn)
@@ -131,6 +140,24 @@ void register_subreaper(const Settings &set) {
   expand(o, who, text, level, program, detail ? detail : n.str()).flush();
 }
 
+// dumb-init's hand-off: give up the terminal, so that the child's new
+// session can take it as its controlling terminal (job control works on a
+// pty, `docker run -it`).  A session leader that does so gets SIGHUP and
+// SIGCONT from the kernel; the first of each is then not passed on.
+void give_up_terminal(Run &run) {
+  const Settings &set = run.set;
+  if (ioctl(0, TIOCNOTTY) < 0) {
+    int e = errno;
+    char buf[24];
+    narrate(set, &Narration::detach_failed, e, 0, describe_error(e, buf));
+  } else if (getsid(0) == getpid()) {
+    narrate(set, &Narration::detached);
+    run.handoff_hup = run.handoff_cont = true;
+  } else {
+    narrate(set, &Narration::not_leader);
+  }
+}
+
 // Starts the program.  vfork keeps start-up cheap and lets the child report
 // a failed exec through shared memory before remit goes on.  Returns the
 // pid, or -1 with *status set after saying why the program could not run.
@@ -139,6 +166,7 @@ pid_t spawn(Run &run, int *status) {
   char **argv = set.child_argv;
   bool take_terminal = isatty(0) && tcgetpgrp(0) == getpgrp();
   volatile int exec_errno = 0;
+  if (set.new_session) give_up_terminal(run);
   pid_t pid = vfork();
   if (pid == 0) {
     // Its own process group (or session), so that Ctrl-C on a terminal
@@ -146,7 +174,11 @@ pid_t spawn(Run &run, int *status) {
     // remit had it.  SIGTTOU is still blocked here, so tcsetpgrp works.
     if (set.new_session) {
       setsid();
-      ioctl(0, TIOCSCTTY, 0);
+      if (ioctl(0, TIOCSCTTY, 0) < 0) {
+        char buf[24];
+        narrate(set, &Narration::attach_failed, errno, 0, describe_error(errno, buf));
+      }
+      narrate(set, &Narration::setsid_done);
     } else if (set.who->own_group || set.group) {  // dumb-init -c: ours, unless
                                                    // REMIT_GROUP needs one
       setpgid(0, 0);
@@ -186,8 +218,12 @@ pid_t spawn(Run &run, int *status) {
   *status = exec_errno == ENOENT ? who.missing_status
             : exec_errno == EACCES ? who.denied_status
                                    : who.exec_status;
-  say_spawn(who, kFatal, who.exec_failed, argv[0], strerror(exec_errno), 0);
+  char buf[24];
+  say_spawn(who, kFatal, who.exec_failed, argv[0], describe_error(exec_errno, buf), 0);
   if (pid < 0) return -1;
+  // dumb-init's child exits 2 and its parent hears of it like any other end.
+  narrate(set, &Narration::received, SIGCHLD);
+  narrate(set, &Narration::exited, pid, *status);
   // For the peers, a failed exec is a child that exited with that status:
   // -v reports it and the rules apply to it (tini -e 127 makes it 0).
   run.done = true;
@@ -203,14 +239,27 @@ pid_t target(const Run &run) {
   return run.set.group || run.set.new_session ? -run.child : run.child;
 }
 
-void forward(Run &run, int sig) {
-  int to = run.set.rewrite.to[sig];
-  if (to == 0 || run.done) return;
-  if (shown(run.set, kDebug)) {
-    char name[12];
-    (message(*run.set.who, kDebug) << "passing signal " << remap::signal_name(to, name) << '\n').flush();
+// Sends sig, as rewritten, to the child (or its group), unless the rewrite
+// drops it.  Returns what was sent, 0 for nothing.
+int pass_on(const Run &run, int sig, bool send = true) {
+  const Settings &set = run.set;
+  int to = set.rewrite.to[sig];
+  if (to != sig) narrate(set, &Narration::translated, sig, to);
+  if (to == 0) {
+    narrate(set, &Narration::dropped, 0);
+    return 0;
   }
-  kill(target(run), to);
+  if (shown(set, kDebug)) {
+    char name[12];
+    (message(*set.who, kDebug) << "passing signal " << remap::signal_name(to, name) << '\n').flush();
+  }
+  if (send) kill(target(run), to);
+  narrate(set, &Narration::forwarded, to);
+  return to;
+}
+
+void forward(Run &run, int sig) {
+  if (run.done || !pass_on(run, sig)) return;
   if ((kStopSignals & bit(sig)) && run.set.grace_ms && run.kill_at < 0)
     run.kill_at = now_ms() + run.set.grace_ms;
 }
@@ -225,6 +274,12 @@ void note(Story &st, int sig) {
 
 void on_signal(Run &run, int sig) {
   const Settings &set = run.set;
+  bool *handoff = sig == SIGHUP ? &run.handoff_hup : sig == SIGCONT ? &run.handoff_cont : nullptr;
+  if (handoff && *handoff) {
+    *handoff = false;
+    narrate(set, &Narration::handoff, sig);
+    return;
+  }
   if (!run.done) run.received |= bit(sig), note(run.story, sig);
   if (set.who->not_forwarded & bit(sig)) return;
   bool stop = (kStopSignals & bit(sig)) != 0;
@@ -240,8 +295,10 @@ void on_signal(Run &run, int sig) {
     run.held = -1, run.release_at = -1;  // -1: no more holding
   }
   forward(run, sig);
-  if (set.who->stop_with_child && is_terminal_stop(sig))
+  if (set.who->stop_with_child && is_terminal_stop(sig)) {
+    narrate(set, &Narration::suspending);
     kill(getpid(), SIGSTOP);  // as dumb-init: the child stopped, so do we
+  }
 }
 
 // Deadlines that have passed: the held stop signal, then the grace period.
@@ -277,7 +334,13 @@ void reap(Run &run) {
   while ((pid = waitpid(-1, &st, WNOHANG | (run.follow_stops ? WUNTRACED : 0))) > 0) {
     if (WIFSTOPPED(st)) {
       if (pid == run.child) follow_child_stop(run);
-    } else if (pid == run.child) {
+      continue;
+    }
+    // dumb-init tells of each, until its own child: then it is gone.
+    if (!run.done)
+      narrate(run.set, WIFSIGNALED(st) ? &Narration::killed : &Narration::exited, pid,
+              WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+    if (pid == run.child) {
       run.done = true;
       run.wstatus = st;
       run.story.end_at = now_ms();
@@ -313,6 +376,23 @@ void wait_for_the_rest(const Run &run) {
   }
 }
 
+// A rule as the user wrote it; tini's -e codes, one entry, as "-e 1-3,7".
+Out &put_rule(Out &o, const remap::Rules &rules, int i) {
+  const remap::Rule &r = rules.rule[i];
+  if (r.match != remap::Rule::kCodeSet) return o.put(r.text, r.text_len);
+  o << "-e ";
+  for (int c = 0, sep = 0; c < 256; c++) {
+    if (!rules.has_code(c)) continue;
+    int last = c;
+    while (rules.has_code(last + 1)) last++;
+    if (sep++) o << ',';
+    o << c;
+    if (last > c) o << '-' << last;
+    c = last;
+  }
+  return o;
+}
+
 // Says how the child ended, what remit received and which rule applied.
 // Out of line: inlined, its buffers would sit in main's frame all along.
 [[gnu::noinline]] void report(const Run &run, remap::Ending end, int rule, int status, bool reraise) {
@@ -323,10 +403,12 @@ void wait_for_the_rest(const Run &run) {
   if (const char *text = who.ended[end.signaled]) {
     // In the words of the init remit stands in for; remit's own line
     // follows at the next level (-vv), when a rule applied: tini's -e
-    // codes are rules too, and tini -v says nothing of them.
+    // codes are rules too, and tini -v says nothing of them.  REMIT_VERBOSE
+    // asks for remit's line itself, at once.
     expand(o, who, text, kInfo, Num(end.status()).str(), describe_signal(end.value, name)).flush();
-    if (rule < 0 || !shown(set, kDebug)) return;
-    o = message(who, kDebug);
+    Level mine = set.remit_line ? kInfo : kDebug;
+    if ((rule < 0 && !set.remit_line) || !shown(set, mine)) return;
+    o = message(who, mine);
   }
   o << "child " << int(run.child);
   if (end.signaled) o << " was killed by " << remap::signal_name(end.value, name);
@@ -342,7 +424,7 @@ void wait_for_the_rest(const Run &run) {
   }
   if (rule >= 0) {
     o << "; rule " << rule + 1 << " '";
-    o.put(set.rules.rule[rule].text, set.rules.rule[rule].text_len) << '\'';
+    put_rule(o, set.rules, rule) << '\'';
   } else {
     o << "; no rule";
   }
@@ -395,7 +477,7 @@ int explain(const Settings &set) {
   o << set.explain << " -> " << (rule >= 0 ? set.rules.rule[rule].result : end.status());
   if (rule >= 0) {
     o << " (rule " << rule + 1 << ": ";
-    o.put(set.rules.rule[rule].text, set.rules.rule[rule].text_len) << ")\n";
+    put_rule(o, set.rules, rule) << ")\n";
   } else if (end.signaled && set.who->reraise) {
     o << " (no rule matched; outside PID 1 remit dies by "
       << remap::signal_name(end.value, name) << ")\n";
@@ -439,21 +521,26 @@ int main(int argc, char **argv) {
   run.chld_ignored = chld.handler == SIG_IGN;
   if (set.pdeath_signal) prctl(PR_SET_PDEATHSIG, set.pdeath_signal);
   register_subreaper(set);
-  if (set.pause) return pause_forever();
+  // An init pins no directory (a volume can be unmounted, a directory
+  // removed), as dumb-init and catatonit -P do; the child keeps its own.
+  if (set.pause) return chdir("/"), pause_forever();
 
   run.report_fd = open_report(set);
   if ((run.child = spawn(run, &status)) < 0) return status;
+  if (chdir("/")) {}
 
   while (!run.done) {
     int sig = next_signal(earliest(run.release_at, run.kill_at));
+    if (sig) narrate(set, &Narration::received, sig);
     if (sig == SIGCHLD) reap(run);
     else if (sig) on_signal(run, sig);
     on_time(run);
   }
   // dumb-init's farewell: TERM (as rewritten) to what is left of the
   // child's session, so its background jobs do not outlive it.
-  int farewell = set.rewrite.to[SIGTERM];
-  if (set.who->term_at_exit && set.new_session && farewell) kill(-run.child, farewell);
+  // (Without a session, dumb-init signals the dead child alone: remit only
+  // says so.)
+  if (set.who->term_at_exit) pass_on(run, SIGTERM, set.new_session);
   reap(run);  // orphans that ended with it
   if (set.wait_all) wait_for_the_rest(run);
   return finish(run);

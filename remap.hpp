@@ -270,7 +270,8 @@ struct Ending {
 
 // One rule, STATUS[@COND]=RESULT.  8 bytes of data plus where it came from.
 struct Rule {
-  enum Match : uint8_t { kCodes, kSignal } match;  // status range / death by
+  // status range / death by / one of the -e codes (Rules::codes)
+  enum Match : uint8_t { kCodes, kSignal, kCodeSet } match;
   uint8_t lo, hi;  // kCodes: shell status range; kSignal: lo = the signal
   enum Cond : uint8_t { kAlways, kNone, kAny, kGot } cond;
   uint8_t cond_sig;  // kGot: the signal remit must have received
@@ -281,9 +282,15 @@ struct Rule {
 
 constexpr int kMaxRules = 64;
 
+// tini keeps its -e codes as a set of 256, and a command line may give all
+// of them.  So they are one entry here, a kCodeSet rule placed where the
+// first -e came, not one rule each: the 64-rule limit is for -m and
+// REMIT_MAP, which a user can reach only by writing 64 rules.
 struct Rules {
   Rule rule[kMaxRules];
   int count = 0;
+  uint64_t codes[4] = {};  // the -e codes, bit c%64 of codes[c/64]
+  bool has_code(int st) const { return st < 256 && (codes[st >> 6] >> (st & 63) & 1); }
 };
 
 inline bool cond_holds(const Rule &r, SigSet received) {
@@ -306,9 +313,12 @@ inline bool status_matches(const Rule &r, Ending end) {
 // signals remit received while the child ran, as they arrived (before any
 // rewriting), SIGCHLD excepted.
 inline int match(const Rules &rules, Ending end, SigSet received) {
-  for (int i = 0; i < rules.count; i++)
-    if (status_matches(rules.rule[i], end) && cond_holds(rules.rule[i], received))
+  for (int i = 0; i < rules.count; i++) {
+    const Rule &r = rules.rule[i];
+    if ((r.match == Rule::kCodeSet ? rules.has_code(end.status()) : status_matches(r, end)) &&
+        cond_holds(r, received))
       return i;
+  }
   return -1;
 }
 
@@ -395,19 +405,25 @@ inline Error parse_rules(const char *text, Rules *rules, bool empty_ok) {
   return err;
 }
 
-// -e CODE, tini's option: the same as the rule CODE=0.
+// -e CODE, tini's option: CODE joins the set of codes that become 0.  The
+// first -e adds the set's rule (its text is that first code).
 inline Error parse_success_code(const char *text, Rules *rules) {
   const char *end = text;
   while (*end) end++;
   uint32_t code;
   if (!whole_uint(text, end, 255, &code))
     return fail("exit code must be 0..255", text, int(end - text));
-  if (rules->count == kMaxRules)
-    return fail("too many rules (64 at most)", text, int(end - text));
-  Rule &r = rules->rule[rules->count++];
-  r = Rule{};
-  r.match = Rule::kCodes, r.lo = r.hi = uint8_t(code), r.result = 0;
-  r.text = text, r.text_len = uint8_t(end - text > 255 ? 255 : end - text);
+  int i = 0;
+  while (i < rules->count && rules->rule[i].match != Rule::kCodeSet) i++;
+  if (i == rules->count) {
+    if (rules->count == kMaxRules)
+      return fail("too many rules (64 at most)", text, int(end - text));
+    Rule &r = rules->rule[rules->count++];
+    r = Rule{};
+    r.match = Rule::kCodeSet, r.result = 0;
+    r.text = text, r.text_len = uint8_t(end - text > 255 ? 255 : end - text);
+  }
+  rules->codes[code >> 6] |= uint64_t(1) << (code & 63);
   return Error{};
 }
 

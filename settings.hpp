@@ -6,6 +6,7 @@
 // init.cpp never asks which personality it is running as.  The REMIT_*
 // variables apply under every name.
 #pragma once
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -27,6 +28,7 @@ enum Act : uint8_t {
   kSubreaper,    // -s
   kWaitAll,      // --wait-all
   kVerbose,      // -v: one more level of messages
+  kVerboseLevel, // REMIT_VERBOSE=LEVEL: LEVEL more, and remit's own line
   kVerbosity,    // TINI_VERBOSITY=N
   kWarnReap,     // tini -w: warn for every zombie reaped
   kPdeath,       // -p SIGNAL: signal to get when remit's parent dies
@@ -64,6 +66,27 @@ struct EnvVar {
 // Levels of messages, tini's.  Fatal ones always show; the others when
 // verbosity (default 1, one more for each -v) reaches their level.
 enum Level : uint8_t { kFatal = 0, kWarn = 1, kInfo = 2, kDebug = 3 };
+
+// dumb-init's -v lines, which people read and scripts match: one format
+// for each moment it speaks of, shown at INFO (its -v).  %1 and %2 are
+// numbers, or %2 an error's text.  A personality without them has none.
+struct Narration {
+  const char *debug_mode;      // DUMB_INIT_DEBUG=1
+  const char *no_setsid;       // DUMB_INIT_SETSID=0
+  const char *detached;        // TIOCNOTTY as session leader: HUP, CONT to come
+  const char *not_leader;      // TIOCNOTTY, not session leader
+  const char *detach_failed;   // %1 errno, %2 its text
+  const char *attach_failed;   // by the child, TIOCSCTTY: %1 errno, %2 text
+  const char *setsid_done;     // by the child
+  const char *received;        // %1 signal, every one (SIGCHLD too)
+  const char *handoff;         // %1 signal: the hand-off HUP or CONT, ignored
+  const char *exited;          // %1 pid, %2 its exit code
+  const char *killed;          // %1 pid, %2 the signal
+  const char *translated;      // %1 signal, %2 what it is rewritten to
+  const char *forwarded;       // %1 signal sent
+  const char *dropped;         // %1 is 0: what -r S:0 leaves of S
+  const char *suspending;      // TSTP/TTIN/TTOU: stopping itself
+};
 
 struct Personality {
   const char *name;            // how it names itself in messages
@@ -105,6 +128,7 @@ struct Personality {
   remap::SigSet not_forwarded; // signals the init keeps to itself
   const char *option_prefix;   // before an option error: glibc's getopt
                                // says "%A: ", remit its usual "%N: "
+  const Narration *narration;  // the peer's -v lines (nullptr: none)
 };
 
 // Everything the process needs to know, filled from argv and environment.
@@ -118,6 +142,7 @@ struct Settings {
   bool group = false, subreaper = false, wait_all = false;
   bool new_session = false, pause = false, warn_reap = false;
   int verbosity = 1;
+  bool remit_line = false;      // REMIT_VERBOSE: remit's line, under any name
   int pdeath_signal = 0;
   const char *explain = nullptr;
   const char *report = nullptr;  // --report FILE
@@ -147,7 +172,7 @@ inline const EnvVar kRemitEnv[] = {
     {"REMIT_MAP", kMap, kValue},          {"REMIT_REWRITE", kRewrite, kValue},
     {"REMIT_GRACE", kGrace, kValue},      {"REMIT_STOP_DELAY", kStopDelay, kValue},
     {"REMIT_GROUP", kGroup, kFlag},       {"REMIT_SUBREAPER", kSubreaper, kFlag},
-    {"REMIT_WAIT_ALL", kWaitAll, kFlag},  {"REMIT_VERBOSE", kVerbose, kFlag},
+    {"REMIT_WAIT_ALL", kWaitAll, kFlag},  {"REMIT_VERBOSE", kVerboseLevel, kValue},
     {"REMIT_REPORT", kReport, kValue},    {}};
 
 inline const EnvVar kNoEnv[] = {{}};
@@ -178,7 +203,7 @@ inline const char kRemitHelp[] =
     "STATUS is 0..255, A-B, *, or a signal name (death by it); @SIG is a signal\n"
     "remit received, @any or @none.  DURATION: 10, 1.5s, 500ms, 2m.\n"
     "Environment: REMIT_MAP, REMIT_REWRITE, REMIT_GRACE, REMIT_STOP_DELAY,\n"
-    "REMIT_GROUP, REMIT_SUBREAPER, REMIT_WAIT_ALL, REMIT_VERBOSE (1 or 0),\n"
+    "REMIT_GROUP, REMIT_SUBREAPER, REMIT_WAIT_ALL, REMIT_VERBOSE (level, 0 off),\n"
     "REMIT_REPORT.\n";
 
 inline const Personality kRemit = {
@@ -190,7 +215,7 @@ inline const Personality kRemit = {
     /*usage*/ 2, /*missing*/ 127, /*denied*/ 126, /*exec*/ 126,
     /*permute*/ false, /*reraise*/ true,
     /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false, /*term_at_exit*/ false,
-    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%N: "};
+    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%N: ", nullptr};
 
 // tini 0.19, also installed as docker-init (Docker's --init).
 inline const Option kTiniOptions[] = {
@@ -243,7 +268,7 @@ inline const Personality kTini = {
     /*usage*/ 1, /*missing*/ 127, /*denied*/ 126, /*exec*/ 1,
     /*permute*/ true, /*reraise*/ false,
     /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false, /*term_at_exit*/ false,
-    /*subreaper_always*/ false, /*warn_no_reaping*/ true, /*short_only*/ true, kTiniKeeps, "%A: "};
+    /*subreaper_always*/ false, /*warn_no_reaping*/ true, /*short_only*/ true, kTiniKeeps, "%A: ", nullptr};
 
 // dumb-init 1.2.5.
 inline const Option kDumbInitOptions[] = {
@@ -252,8 +277,8 @@ inline const Option kDumbInitOptions[] = {
     {'h', "help", false, kHelp},                {}};
 
 inline const EnvVar kDumbInitEnv[] = {
+    {"DUMB_INIT_DEBUG", kVerbose, kOneOrZero},  // first: it narrates the next
     {"DUMB_INIT_SETSID", kSetsid, kOneOrZero},
-    {"DUMB_INIT_DEBUG", kVerbose, kOneOrZero},
     {}};
 
 inline const char kDumbInitHelp[] =
@@ -276,6 +301,17 @@ inline const char kDumbInitHelp[] =
     "\n"
     "Full help is available online at https://github.com/Yelp/dumb-init\n";
 
+inline const Narration kDumbInitNarration = {
+    "Running in debug mode.\n", "Not running in setsid mode.\n",
+    "Detached from controlling tty, ignoring the first SIGHUP and SIGCONT we receive.\n",
+    "Detached from controlling tty, but was not session leader.\n",
+    "Unable to detach from controlling tty (errno=%1 %2).\n",
+    "Unable to attach to controlling tty (errno=%1 %2).\n",
+    "setsid complete.\n", "Received signal %1.\n", "Ignoring tty hand-off signal %1.\n",
+    "A child with PID %1 exited with exit status %2.\n", "A child with PID %1 was terminated by signal %2.\n",
+    "Translating signal %1 to %2.\n", "Forwarded signal %1 to children.\n",
+    "Not forwarding signal %1 to children (ignored).\n", "Suspending self due to TTY signal.\n"};
+
 // Its messages: getopt's line alone after a bad option; usage when there
 // is no program; -h and -V on stderr; debug lines on stderr.
 inline const Personality kDumbInit = {
@@ -291,9 +327,11 @@ inline const Personality kDumbInit = {
     /*usage*/ 1, /*missing*/ 2, /*denied*/ 2, /*exec*/ 2,
     /*permute*/ false, /*reraise*/ false,
     /*new_session*/ true, /*own_group*/ false, /*stop_with_child*/ true, /*term_at_exit*/ true,
-    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%A: "};
+    /*subreaper_always*/ false, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%A: ",
+    &kDumbInitNarration};
 
-// catatonit 0.1.7, podman's init.
+// catatonit 0.1.7, Podman's init: `podman run --init` mounts it at
+// /run/podman-init and runs `/run/podman-init -- CMD`.
 inline const Option kCatatonitOptions[] = {
     {'g', nullptr, false, kGroup},   {'h', nullptr, false, kHelp},
     {'L', nullptr, false, kLicense}, {'P', nullptr, false, kPause},
@@ -324,13 +362,13 @@ inline const Personality kCatatonit = {
     /*usage*/ 1, /*missing*/ 1, /*denied*/ 1, /*exec*/ 1,
     /*permute*/ true, /*reraise*/ false,
     /*new_session*/ false, /*own_group*/ true, /*stop_with_child*/ false, /*term_at_exit*/ false,
-    /*subreaper_always*/ true, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%A: "};
+    /*subreaper_always*/ true, /*warn_no_reaping*/ false, /*short_only*/ false, 0, "%A: ", nullptr};
 
 struct Name { const char *argv0; const Personality *who; };
 inline const Name kNames[] = {
     {"tini", &kTini},           {"tini-static", &kTini},
     {"docker-init", &kTini},    {"dumb-init", &kDumbInit},
-    {"catatonit", &kCatatonit}, {}};
+    {"catatonit", &kCatatonit}, {"podman-init", &kCatatonit}, {}};
 
 // The personality for a program name (argv[0], any directory ignored).
 inline const Personality *personality_for(const char *argv0) {
@@ -407,6 +445,33 @@ inline const char *describe_signal(int sig, char *buf) {
   return p;
 }
 
+// What glibc's strerror(3) says of the errors remit can meet (exec, vfork,
+// prctl, the terminal ioctls), as the peers print them.  musl's words differ
+// for some ("Not a tty", "Symbolic link loop") and its table is 2 KB; an
+// error not listed is shown by number.  buf: 24 bytes.
+inline const char *describe_error(int e, char *buf) {
+  static const uint8_t kCodes[] = {EPERM,  ENOENT,  EIO,    E2BIG,  ENOEXEC, EBADF,
+                                   EAGAIN, ENOMEM,  EACCES, EFAULT, ENOTDIR, EISDIR,
+                                   EINVAL, ENFILE,  EMFILE, ENOTTY, ETXTBSY, ENAMETOOLONG,
+                                   ELOOP,  ELIBBAD, ENOSYS};
+  static const char kText[] =
+      "Operation not permitted\0No such file or directory\0Input/output error\0"
+      "Argument list too long\0Exec format error\0Bad file descriptor\0"
+      "Resource temporarily unavailable\0Cannot allocate memory\0Permission denied\0"
+      "Bad address\0Not a directory\0Is a directory\0Invalid argument\0"
+      "Too many open files in system\0Too many open files\0Inappropriate ioctl for device\0"
+      "Text file busy\0File name too long\0Too many levels of symbolic links\0"
+      "Accessing a corrupted shared library\0Function not implemented";
+  const char *p = kText;
+  for (uint8_t c : kCodes) {
+    if (c == e) return p;
+    p += strlen(p) + 1;
+  }
+  Out o(-1);
+  o << "error " << e << '\0';
+  return (const char *)memcpy(buf, o.buf, size_t(o.n));
+}
+
 // A number as text, for %1 and %2.
 struct Num {
   Out o{-1};
@@ -431,6 +496,18 @@ inline void say_bad(const Personality &who, const char *kind, const char *from,
   o << " in '";  // the item, or the whole value when the item is empty
   (e.item_len ? o.quoted(e.item, e.item_len) : o.quoted(value)) << "'\n";
   o.flush();
+}
+
+// One of the peer's -v lines (Narration), when it has that line and -v is
+// on.  Out of line: the vforked child says "setsid complete." on remit's
+// stack, and its pages would stay in remit's RSS.
+[[gnu::noinline]] inline void narrate(const Settings &set, const char *Narration::*line,
+                                      long a = 0, long b = 0, const char *text = nullptr) {
+  const Narration *n = set.who->narration;
+  if (!n || set.verbosity < kInfo) return;
+  Num x(a), y(b);
+  Out o = message(*set.who, kInfo);
+  expand(o, *set.who, n->*line, kInfo, x.str(), text ? text : y.str()).flush();
 }
 
 // ---------------------------------------------------------------- parsing
@@ -467,12 +544,27 @@ inline bool apply(Settings *set, Act act, const char *value, const char *from,
     case kGroup: set->group |= on; break;
     case kSubreaper: set->subreaper |= on; break;
     case kWaitAll: set->wait_all |= on; break;
-    case kVerbose: set->verbosity += on; break;
+    case kVerbose:
+      set->verbosity += on;
+      if (from_env && on) narrate(*set, &Narration::debug_mode);
+      break;
+    case kVerboseLevel: {  // a level 0..9, or a flag's word (off: 0, on: 1)
+      int n = value[0] - '0';
+      if (n >= 0 && n <= 9 && !value[1]) {}
+      else if (parse_flag(value, &on)) n = on;
+      else err = remap::fail("expected a level 0..9, or on/off", value, int(strlen(value))), kind = "level", n = 0;
+      set->verbosity += n;
+      set->remit_line |= n > 0;
+      break;
+    }
     case kVerbosity: set->verbosity = atoi(value); break;
     case kWarnReap: set->warn_reap = true; break;
     case kExplain: set->explain = value; break;
     case kSingleChild: set->new_session = false; break;
-    case kSetsid: set->new_session &= on; break;  // never undoes -c
+    case kSetsid:
+      if (!on) narrate(*set, &Narration::no_setsid);
+      set->new_session &= on;  // never undoes -c
+      break;
     case kPause: set->pause = true; break;
     case kReport:
       if (!*value) err = remap::fail("no file name", value, 0), kind = "report file";

@@ -208,7 +208,8 @@ void check_success_code(const Text &t) {
     CHECK(rules.count == 0, "refused code added a rule");
     return;
   }
-  CHECK(rules.count == 1 && rules.rule[0].result == 0 && rules.rule[0].lo == rules.rule[0].hi, "-e rule");
+  CHECK(rules.count == 1 && rules.rule[0].result == 0 && rules.rule[0].match == Rule::kCodeSet &&
+            rules.has_code(atoi(t.s)), "-e rule");
 }
 
 // read_settings on an argv made of the input's NUL-separated pieces, under

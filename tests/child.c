@@ -17,11 +17,15 @@
  *   child exec BLK IGN PROGRAM [ARGS...]
  *                           start PROGRAM with signal mask BLK blocked and
  *                           the signals in IGN ignored (hex, as /proc shows)
+ *   child subreaper PROGRAM [ARGS...]
+ *                           become a child subreaper, then exec PROGRAM (which
+ *                           inherits it: PR_SET_CHILD_SUBREAPER survives exec)
  *
  * Raw system calls with the kernel's 64-bit sets, so signals 32 and 33 are
  * treated like any other. */
 #define _GNU_SOURCE
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -112,6 +116,11 @@ int main(int argc, char **argv) {
     execvp(argv[4], argv + 4);
     return 6;
   }
-  fprintf(stderr, "usage: child count SIG | orphans N [live] | siblings N | exec BLK IGN PROGRAM...\n");
+  if (argc >= 3 && !strcmp(argv[1], "subreaper")) {
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return 5;
+    execvp(argv[2], argv + 2);
+    return 6;
+  }
+  fprintf(stderr, "usage: child count SIG | orphans N [live] | siblings N | exec BLK IGN PROGRAM... | subreaper PROGRAM...\n");
   return 2;
 }

@@ -12,17 +12,24 @@
 //  - tini -l and catatonit -L print remit's license (MIT), not the peer's
 //    text: remit is not their code.  Status and stderr still compared.
 //                                                     -> kLicense
-//  - debug chatter is not cloned: tini's -vv DEBUG and -vvv TRACE lines
-//    ("Received SIGCHLD", "Reaped child with pid: ...", "Passing signal"),
-//    dumb-init's -v lines other than "Child spawned with PID N." and
-//    "Child exited with status N. Goodbye." (tty and setsid notes,
-//    "Received signal N.", "Forwarded signal N to children.").  These
-//    lines are dropped from both sides; the INFO lines users see with -v
-//    (tini's "Spawned child process ...", "Main child exited ...") and
-//    dumb-init's first and last line are compared as they are.
-//  - strerror texts come from musl, not glibc: they match for the errors an
-//    exec meets (ENOENT, EACCES, ENOTDIR, ...) but not all (ELOOP is
-//    "Symbolic link loop", glibc says "Too many levels of symbolic links").
+//  - tini's debug chatter is not cloned: its -vv DEBUG and -vvv TRACE
+//    lines ("Received SIGCHLD", "Reaped child with pid: ...", "Passing
+//    signal") are dropped from both sides; the INFO lines users see with
+//    -v ("Spawned child process ...", "Main child exited ...") are compared
+//    as they are.  dumb-init's -v lines are all cloned and compared, with
+//    one normalisation: dumb-init's child says "setsid complete." (and
+//    "Unable to attach ...") while its parent goes on, so the two race;
+//    those child lines are moved to just after "Child spawned with PID N."
+//    on both sides (remit's vforked child always says them first).
+//  - dumb-init -r S:S prints "Translating signal S to S." for a rewrite to
+//    itself; remit's rewrite table cannot tell that from no rewrite.
+//  - every name changes remit's directory to / once the child runs (the
+//    child keeps its own), as dumb-init does: tini and catatonit stay where
+//    they were started.  An init should pin no directory.
+//  - error texts are glibc's for the errors remit can meet (exec, vfork,
+//    prctl, the terminal ioctls: ENOENT, EACCES, ENOTDIR, ELOOP, ENOTTY,
+//    ...), as the peers print them; any other error is shown as "error N"
+//    where glibc has a text for it (remit carries no full table).
 //  - remit accepts more than the peers where the peers would refuse to
 //    start: tini -p takes KILL or 9 as well as SIGKILL, dumb-init -r takes
 //    signal names and real-time signals (32..64).  A command line that works
@@ -33,10 +40,15 @@
 //    remit, where glibc lists the possibilities; both exit 1.
 //  - with REMIT_* rules, remit says which rule applied in a line of its
 //    own, at DEBUG level (-vv for tini, -v plus DUMB_INIT_DEBUG=1 for
-//    dumb-init): the peers have no such thing.
+//    dumb-init), or at INFO when REMIT_VERBOSE asks for remit's report:
+//    the peers have no such thing.
 //  - the error for a malformed DUMB_INIT_* / TINI_* value is remit's:
 //    dumb-init ignores anything but "0"/"1" exactly as remit does now, and
 //    TINI_VERBOSITY is read with atoi as tini does, so there is none left.
+#include <poll.h>
+#include <pty.h>
+
+#include <algorithm>
 #include <regex>
 
 #include "harness.hpp"
@@ -54,6 +66,7 @@ enum Mask : unsigned {
 std::string real_binary(const std::string &name) {
   if (name == "tini-static") return "/usr/bin/tini-static";
   if (name == "tini" || name == "docker-init") return "/usr/bin/tini";
+  if (name == "podman-init") return "/usr/bin/catatonit";
   return "/usr/bin/" + name;
 }
 
@@ -67,6 +80,7 @@ struct Case {
   // Optional script for the run (send signals, look at /proc); what it
   // returns is compared too.
   std::string (*drive)(t::Proc &) = nullptr;
+  std::vector<std::string> wrap = {};  // runs the init: e.g. a subreaper parent
 };
 
 // PIDs differ from run to run; everything else must not.
@@ -86,6 +100,18 @@ std::string drop_lines(const std::string &s, const std::string &re) {
   return out;
 }
 
+// dumb-init's child lines, put right after the parent's "Child spawned".
+std::string child_lines_after_spawn(const std::string &s) {
+  static const std::regex child(R"(^\[dumb-init\] (setsid complete|Unable to attach))");
+  std::string rest, moved, line;
+  std::istringstream in(s);
+  while (std::getline(in, line)) (std::regex_search(line, child) ? moved : rest) += line + "\n";
+  size_t at = rest.find("[dumb-init] Child spawned with PID");
+  if (at == std::string::npos) return moved + rest;
+  at = rest.find('\n', at) + 1;
+  return rest.substr(0, at) + moved + rest.substr(at);
+}
+
 std::string strip_version(const std::string &s) {
   static const std::regex v(R"( - remit [0-9][0-9.]*| \(remit [0-9][0-9.]*\))");
   return std::regex_replace(s, v, "");
@@ -96,7 +122,8 @@ std::string run_one(const Case &c, bool remit) {
   std::string dir = t::scratch();
   std::string target = remit ? t::remit() : real_binary(c.name);
   cr_assert(symlink(target.c_str(), (dir + "/" + c.name).c_str()) == 0, "symlink in %s", dir.c_str());
-  Spec spec{{"./" + c.name}, c.env, c.pid1, "", dir};
+  Spec spec{c.wrap, c.env, c.pid1, "", dir};
+  spec.argv.push_back("./" + c.name);
   for (const std::string &a : c.args) spec.argv.push_back(a);
   // POSIXLY_CORRECT would change getopt for tini and catatonit; only cases
   // that ask for it get it.
@@ -106,7 +133,7 @@ std::string run_one(const Case &c, bool remit) {
   t::Proc p = t::start(spec);
   std::string seen = c.drive ? c.drive(p) : "";
   t::Result r = p.wait(30);
-  std::string out = r.out, err = r.err;
+  std::string out = r.out, err = child_lines_after_spawn(r.err);
   if (remit && (c.masks & kStripVersion)) out = strip_version(out), err = strip_version(err);
   if (c.masks & kLicense) out = out.empty() ? "<no license>\n" : "<license>\n";
   std::string text = "status " + std::to_string(r.status()) + "\n--- stdout\n" +
@@ -119,6 +146,7 @@ std::string run_one(const Case &c, bool remit) {
 std::string describe(const Case &c) {
   std::string s;
   for (const std::string &e : c.env) s += e + " ";
+  for (const std::string &w : c.wrap) s += w + " ";
   s += c.name;
   for (const std::string &a : c.args) s += " '" + a + "'";
   if (c.pid1) s += " (as PID 1)";
@@ -165,6 +193,19 @@ std::string term_the_family(t::Proc &p) {
   return "";
 }
 
+// The init is back waiting for signals (remit, tini and dumb-init wait in
+// rt_sigtimedwait, catatonit reads a signalfd) with none pending: it has
+// done all it had to do with the signals it was sent.
+bool init_idle(pid_t init, double limit = 10) {
+  for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.005)) {
+    std::string wchan = t::slurp("/proc/" + std::to_string(init) + "/wchan");
+    if ((wchan.compare(0, 15, "do_sigtimedwait") == 0 || wchan.compare(0, 13, "signalfd_read") == 0) &&
+        t::status_field(init, "ShdPnd") == "0000000000000000" && t::status_field(init, "SigPnd") == "0000000000000000")
+      return true;
+  }
+  return false;
+}
+
 // The child reports signals; USR1 ends it.  Used to see which signals the
 // init passes on, and as what: a dropped signal leaves no line.  It notes
 // each one as its trap runs and prints them all at the end, in a fixed
@@ -196,9 +237,12 @@ std::string send(t::Proc &p) {
   pid_t init = p.init_pid(20);
   std::string seen;
   for (int sig : {Sigs...})
-    // One at a time: signals pending together are taken lowest number
-    // first, which would change what the child sees (USR1 ends it).
-    if (kill(init, sig) != 0 || !taken(init, sig)) seen += "the init did not take signal " + std::to_string(sig) + "\n";
+    // One at a time, each taken and acted on (the init back in its wait,
+    // nothing pending) before the next: signals pending together are taken
+    // lowest number first, which would change what the child sees (USR1
+    // ends it) and the order of dumb-init -v's lines.
+    if (kill(init, sig) != 0 || !taken(init, sig) || !init_idle(init))
+      seen += "the init did not take signal " + std::to_string(sig) + "\n";
   kill(init, SIGUSR1);
   return seen;
 }
@@ -257,6 +301,25 @@ std::string tstp(t::Proc &p) {
   return seen;
 }
 
+// As tstp, for -v, where the order of the init's lines counts: only the
+// init is sent SIGCONT (it passes it on), and each step waits for the last
+// to be over, so that no two signals are pending at the init together.
+std::string tstp_then_cont(t::Proc &p) {
+  if (!p.wait_for("ready")) return "never ready\n";
+  pid_t init = p.init_pid(20), child = p.child_pid(20);
+  kill(init, SIGTSTP);
+  bool both = false;
+  for (double end = t::now() + 10; t::now() < end && !both; t::sleep_s(0.01))
+    both = state_of(child) == 'T' && state_of(init) == 'T';
+  std::string seen = both ? "child and init stopped\n" : std::string("child ") + state_of(child) + ", init " + state_of(init) + "\n";
+  kill(init, SIGCONT);
+  bool resumed = false;
+  for (double end = t::now() + 10; t::now() < end && !resumed; t::sleep_s(0.01)) resumed = state_of(child) != 'T';
+  if (!resumed || !init_idle(init)) seen += "not resumed\n";
+  kill(init, SIGUSR1);
+  return seen;
+}
+
 // What becomes of a background job when the child exits: dumb-init (in
 // its setsid mode) sends TERM to the child's session on the way out.
 const char kLeaveBehind[] = "sleep 1000 & echo bg=$!";
@@ -293,6 +356,102 @@ std::string pause_then_int(t::Proc &p) {
                      : !state.empty() && state[0] != 'Z' ? "alive after HUP\n" : "dead after HUP\n";
   kill(init, SIGINT);
   return seen;
+}
+
+// Where the init and its child stand: an init should pin no directory.
+// The runs start in a scratch directory, never /.
+std::string directories(t::Proc &p) {
+  if (!p.wait_for("ready")) return "never ready\n";
+  pid_t init = p.init_pid(20), child = p.child_pid(20);
+  // The child can say "ready" before its parent has gone on from fork: wait
+  // until the init is back waiting for signals, after all it does at start.
+  if (!init_idle(init)) return kill(init, SIGTERM), "the init never went back to waiting for signals\n";
+  auto cwd = [](pid_t pid) {
+    char buf[PATH_MAX] = "";
+    ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/cwd").c_str(), buf, sizeof buf - 1);
+    return std::string(buf, n > 0 ? size_t(n) : 0);
+  };
+  std::string seen = std::string("init in ") + (cwd(init) == "/" ? "/" : "its start directory") + ", child in " +
+                     (cwd(child) == "/" ? "/" : "its start directory") + "\n";
+  kill(init, SIGTERM);
+  return seen;
+}
+
+// argv on a new pseudo-terminal as its session leader and controlling
+// terminal (as `docker run -it` starts an init), run from `dir`.  Returns
+// everything the terminal showed (\r dropped) and the exit status.  The
+// run ends when the terminal closes; bounded, and killed past the limit.
+std::string on_a_pty(const std::vector<std::string> &argv, const std::vector<std::string> &env,
+                     const std::string &dir, int *status, double limit = 20) {
+  int master;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  cr_assert(pid >= 0, "forkpty failed");
+  if (pid == 0) {
+    for (const std::string &e : env) putenv(const_cast<char *>(e.c_str()));
+    for (int fd = 3; fd < 1024; fd++) close(fd);
+    uint64_t none = 0;
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none);
+    if (chdir(dir.c_str()) != 0) _exit(120);
+    std::vector<char *> args;
+    for (const std::string &a : argv) args.push_back(const_cast<char *>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(121);
+  }
+  std::string seen;
+  char buf[4096];
+  for (double end = t::now() + limit; t::now() < end;) {
+    pollfd pf = {master, POLLIN, 0};
+    if (poll(&pf, 1, 100) <= 0) continue;
+    ssize_t n = read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO: every holder of the terminal is gone
+    seen.append(buf, size_t(n));
+  }
+  int st = 0;
+  pid_t done = 0;  // the terminal closes a moment before its last holder is reapable
+  for (double end = t::now() + limit; t::now() < end && (done = waitpid(pid, &st, WNOHANG)) == 0;) t::sleep_s(0.005);
+  if (done != pid) {  // still there after the limit
+    kill(-pid, SIGKILL), kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    close(master);
+    cr_assert_fail("on a pty, %s did not end within %.0fs; it showed:\n%s", argv[0].c_str(), limit, seen.c_str());
+  }
+  close(master);
+  *status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  std::string out;
+  for (char c : seen)
+    if (c != '\r') out += c;
+  return out;
+}
+
+// `bash -m` under dumb-init on a terminal: job control on, the pty its
+// controlling terminal (tty_nr, pts major 136), and no hand-off signal
+// passed on.  WINCH (28), sent to the init once bash is ready, is
+// forwarded after anything the init took before it (HUP 1, CONT 18), and
+// bash runs its traps in signal order, so a HUP or CONT passed on shows as
+// "got HUP"/"got CONT" before "got WINCH".
+const char kJobShell[] =
+    "trap 'echo got HUP' HUP; trap 'echo got CONT' CONT; trap 'echo got WINCH; w=1' WINCH; "
+    "case $- in *m*) echo job control on;; *) echo job control off;; esac; "
+    "read -r p c s pp pg sid tty rest < /proc/$$/stat; n=$(tty); n=${n#/dev/pts/}; "
+    "if [ \"$tty\" = $((136 * 256 + n)) ]; then echo controlling terminal: the pty; "
+    "else echo controlling terminal: $tty; fi; "
+    "w=0; kill -WINCH $PPID; while [ $w = 0 ]; do sleep 0.01; done; echo alive";
+
+// The pty's text, init's lines ([dumb-init] ...) apart from the child's
+// (the two write to the same terminal at once), child lines normalised.
+std::string pty_run(const std::string &target, const std::string &name, const std::vector<std::string> &args,
+                    const std::vector<std::string> &env) {
+  std::string dir = t::scratch();
+  cr_assert(symlink(target.c_str(), (dir + "/" + name).c_str()) == 0, "symlink in %s", dir.c_str());
+  std::vector<std::string> argv = {dir + "/" + name};
+  argv.insert(argv.end(), args.begin(), args.end());
+  int status;
+  std::string all = on_a_pty(argv, env, dir, &status), init, child, line;
+  std::istringstream in(all);
+  while (std::getline(in, line)) (line.compare(0, 12, "[dumb-init] ") == 0 ? init : child) += line + "\n";
+  return "status " + std::to_string(status) + "\n--- child\n" + child + "--- init\n" +
+         mask_pids(child_lines_after_spawn(init));
 }
 
 }  // namespace
@@ -355,6 +514,46 @@ Test(compat, tini_posixly_correct_and_permuted_options) {
   });
 }
 
+// tini keeps a set of 256 codes: 255 -e options (and all 256) work, with
+// and without POSIXLY_CORRECT, in any order, repeated.
+Test(compat, tini_e_for_every_code) {
+  std::vector<std::string> all, from0, backwards;
+  for (int c = 1; c <= 255; c++) all.insert(all.end(), {"-e", std::to_string(c)});
+  from0 = all;
+  from0.insert(from0.end(), {"-e0", "-e", "7"});
+  for (int c = 255; c >= 1; c--) backwards.insert(backwards.end(), {"-e", std::to_string(c)});
+  std::vector<Case> cases;
+  for (std::string code : {"0", "1", "64", "65", "200", "255"}) {
+    std::vector<std::string> a = all;
+    a.insert(a.end(), {"--", "sh", "-c", "exit " + code});
+    cases.push_back({"tini", a});
+    cases.push_back({"tini", a, {"POSIXLY_CORRECT=1"}, true});
+    std::vector<std::string> b = backwards;
+    b.insert(b.end(), {"sh", "-c", "exit " + code});  // no --: needs POSIXLY_CORRECT
+    cases.push_back({"tini", b, {"POSIXLY_CORRECT="}});
+  }
+  from0.insert(from0.end(), {"--", "sh", "-c", "kill -TERM $$"});  // 143 -> 0
+  cases.push_back({"tini", from0, {}, true});
+  std::vector<std::string> v = all;
+  v.insert(v.begin(), "-v");
+  v.insert(v.end(), {"--", "sh", "-c", "exit 66"});
+  cases.push_back({"tini", v});
+  compare(cases);
+}
+
+// PR_SET_CHILD_SUBREAPER survives exec: started by a process that made
+// itself a subreaper, tini is one already and does not warn.
+Test(compat, tini_no_warning_when_already_a_subreaper) {
+  std::vector<std::string> wrap = {t::child_bin(), "subreaper"};
+  compare({
+      {"tini", {"--", "sh", "-c", "exit 3"}, {}, false, 0, "", nullptr, wrap},
+      {"tini", {"-v", "--", "sh", "-c", "exit 3"}, {}, false, 0, "", nullptr, wrap},
+      {"tini", {"--", "sh", "-c", kOrphan}, {}, false, 0, "", adopted, wrap},
+      {"docker-init", {"--", "true"}, {}, false, 0, "", nullptr, wrap},
+      {"tini", {"--", "true"}},  // without the parent: the warning
+  });
+}
+
 Test(compat, tini_exit_statuses) {
   std::vector<Case> cases;
   for (bool pid1 : {false, true}) {
@@ -374,6 +573,20 @@ Test(compat, tini_exit_statuses) {
     cases.push_back({"tini", {"-e", "127", "--", "no-such-program"}, {}, pid1});
   }
   compare(cases);
+}
+
+// An exec failure is told in glibc's words, as the peers tell it: here a
+// symbolic link loop (ELOOP), where musl's own text differs.
+Test(compat, exec_failures_in_glibc_words) {
+  std::string dir = t::scratch(), loop = dir + "/loop";
+  cr_assert(symlink(loop.c_str(), loop.c_str()) == 0, "symlink %s", loop.c_str());
+  compare({
+      {"tini", {"--", loop}},
+      {"tini", {"--", loop + "/x"}, {}, true},
+      {"dumb-init", {loop}},
+      {"catatonit", {"--", loop}},
+      {"podman-init", {"--", loop}},
+  });
 }
 
 Test(compat, tini_verbosity_and_info_lines) {
@@ -502,22 +715,68 @@ Test(compat, dumb_init_exit_statuses) {
   compare(cases);
 }
 
-// dumb-init's verbose output: its first and last lines are cloned, the
-// rest (tty and setsid notes, per-signal lines) is not.
+// dumb-init's -v (or DUMB_INIT_DEBUG=1) lines, every one, at the moments
+// dumb-init prints them, compared line by line (PIDs masked).
 Test(compat, dumb_init_verbose_lines) {
-  const std::string chatter =
-      R"(^\[dumb-init\] (Unable to|setsid complete|Received signal|Forwarded signal|A child with PID|Running in debug|Not running in setsid))";
   compare({
-      {"dumb-init", {"-v", "sh", "-c", "exit 7"}, {}, false, 0, chatter},
-      {"dumb-init", {"--verbose", "sh", "-c", "kill $$"}, {}, true, 0, chatter},
-      {"dumb-init", {"sh", "-c", "exit 7"}, {"DUMB_INIT_DEBUG=1"}, false, 0, chatter},
+      {"dumb-init", {"-v", "sh", "-c", "exit 7"}},
+      {"dumb-init", {"--verbose", "sh", "-c", "kill $$"}, {}, true},
+      {"dumb-init", {"sh", "-c", "exit 7"}, {"DUMB_INIT_DEBUG=1"}},
       {"dumb-init", {"sh", "-c", "exit 7"}, {"DUMB_INIT_DEBUG=0"}},
       {"dumb-init", {"sh", "-c", "exit 7"}, {"DUMB_INIT_DEBUG="}},
       {"dumb-init", {"sh", "-c", "exit 7"}, {"DUMB_INIT_DEBUG=yes"}},
-      {"dumb-init", {"-v", "-c", "sh", "-c", "exit 7"}, {}, true, 0, chatter},
+      {"dumb-init", {"-v", "-c", "sh", "-c", "exit 7"}, {}, true},
+      {"dumb-init", {"-v", "sh", "-c", "exit 7"}, {"DUMB_INIT_SETSID=0"}},
+      {"dumb-init", {"sh", "-c", "exit 7"}, {"DUMB_INIT_SETSID=0", "DUMB_INIT_DEBUG=1"}, true},
+      {"dumb-init", {"-v", "sh", "-c", "kill -KILL $$"}},
+      {"dumb-init", {"-v", "no-such-program"}},
+      // a child that gets TERM, as it is, rewritten, dropped
+      {"dumb-init", {"-v", "sh", "-c", kReporter}, {}, true, 0, "", send<SIGTERM, SIGHUP>},
+      {"dumb-init", {"-v", "-r", "15:2", "sh", "-c", kReporter}, {}, false, 0, "", send<SIGTERM>},
+      {"dumb-init", {"-v", "-r", "15:0", "sh", "-c", kReporter}, {}, true, 0, "", send<SIGTERM>},
+      {"dumb-init", {"-v", "-c", "-r", "1:12", "sh", "-c", kReporter}, {}, true, 0, "", send<SIGHUP>},
+      {"dumb-init", {"-v", "sh", "-c", kFamily}, {}, true, 0, "", term_the_family},
   });
 }
 
+// SIGTSTP under -v: translated to SIGSTOP, forwarded, then "Suspending
+// self due to TTY signal."
+Test(compat, dumb_init_verbose_tstp) {
+  const char spin[] = "trap 'echo got USR1; exit 0' USR1; echo ready; while :; do :; done";
+  compare({
+      {"dumb-init", {"-v", "sh", "-c", spin}, {}, false, 0, "", tstp_then_cont},
+      {"dumb-init", {"-v", "sh", "-c", spin}, {}, true, 0, "", tstp_then_cont},
+  });
+}
+
+// dumb-init changes its directory to / once the child runs; the child
+// keeps the one it was started in.
+Test(compat, dumb_init_leaves_its_directory) {
+  const char wait[] = "echo ready; exec sleep 1000";
+  compare({
+      {"dumb-init", {"sh", "-c", wait}, {}, false, 0, "", directories},
+      {"dumb-init", {"-c", "sh", "-c", wait}, {}, true, 0, "", directories},
+  });
+}
+
+// On a terminal (docker run -it), dumb-init hands its controlling terminal
+// to the child's session: `bash -m` has job control, the pty as its
+// controlling terminal, and sees neither of the SIGHUP and SIGCONT that
+// the hand-off makes the kernel send to dumb-init.
+Test(compat, dumb_init_hands_the_terminal_to_the_child) {
+  for (const std::vector<std::string> &env : {std::vector<std::string>{}, {"DUMB_INIT_DEBUG=1"}}) {
+    std::vector<std::string> args = {"bash", "-m", "-c", kJobShell};
+    std::string real = pty_run("/usr/bin/dumb-init", "dumb-init", args, env);
+    std::string ours = pty_run(t::remit(), "dumb-init", args, env);
+    cr_expect(real.find("job control on\ncontrolling terminal: the pty\ngot WINCH\nalive\n") != std::string::npos,
+              "the real dumb-init did not hand over its terminal as expected:\n%s", real.c_str());
+    cr_expect(real == ours, "dumb-init bash -m on a pty%s\n===== real dumb-init:\n%s===== remit as dumb-init:\n%s",
+              env.empty() ? "" : " (DUMB_INIT_DEBUG=1)", real.c_str(), ours.c_str());
+  }
+  // The hand-off signals are not the user's: no @any rule sees them.
+  std::string ours = pty_run(t::remit(), "dumb-init", {"sh", "-c", "exit 3"}, {"REMIT_MAP=3@any=9"});
+  cr_expect(ours.compare(0, 9, "status 3\n") == 0, "REMIT_MAP=3@any=9 on a pty: expected 3, got:\n%s", ours.c_str());
+}
 // A session of its own by default (pid = pgid = sid), signals to the whole
 // group; -c or DUMB_INIT_SETSID=0 keep it in the init's session and signal
 // the child alone.  Only "0" counts, as in dumb-init.
@@ -608,6 +867,20 @@ Test(compat, catatonit_pause_mode) {
   });
 }
 
+// `podman run --init` mounts its init at /run/podman-init and runs
+// `/run/podman-init -- CMD`: under that name remit is catatonit.
+Test(compat, podman_init_is_catatonit) {
+  compare({
+      {"podman-init", {}},
+      {"podman-init", {"-V"}, {}, false, kStripVersion},
+      {"podman-init", {"-x", "true"}},
+      {"podman-init", {"--", "sh", "-c", "exit 7"}, {}, true},
+      {"podman-init", {"--", "sh", "-c", kWhere}, {}, true},
+      {"podman-init", {"--", "sh", "-c", kOrphan}, {}, false, 0, "", adopted},
+      {"podman-init", {"-P"}, {}, true, 0, "", pause_then_int},
+  });
+}
+
 // ------------------------------------------------------ REMIT_* everywhere
 
 // Not differential: the peers know nothing of REMIT_*.  Under every name
@@ -676,6 +949,60 @@ Test(compat, rule_report_follows_the_peers_info_line) {
   cr_expect(r.status() == 0 && r.err.find("[dumb-init] child 2 exited with 1; received no signal; rule 1 '1=0'; exit 0") !=
                                    std::string::npos,
             "dumb-init -v with DUMB_INIT_DEBUG=1: expected 0 and the rule line, got %d:\n%s", r.status(), r.err.c_str());
+}
+
+// REMIT_VERBOSE under a peer's name asks for remit's own report: its rule
+// line shows at level 1 already, beside the peer's lines, whether or not a
+// rule applied; a level (2, 3) is accepted; off words are off; garbage
+// stops remit with 2 and one line.
+Test(compat, remit_verbose_under_a_peers_name) {
+  std::string tini = t::as_name("tini");
+  t::Result r = t::run(Spec{{tini, "--", "sh", "-c", "exit 1"}, {"REMIT_MAP=1=0", "REMIT_VERBOSE=1"}, true});
+  cr_expect(r.status() == 0 && r.out.find("[INFO  tini (1)] Main child exited normally (with status '1')") != std::string::npos &&
+                r.out.find("[INFO  tini (1)] child 2 exited with 1; received no signal; rule 1 '1=0'; exit 0") !=
+                    std::string::npos,
+            "tini, REMIT_VERBOSE=1: expected 0, tini's line and remit's rule line, got %d:\n%s%s", r.status(),
+            r.out.c_str(), r.err.c_str());
+  r = t::run(Spec{{tini, "-e", "3", "-e", "4", "--", "sh", "-c", "exit 5"}, {"REMIT_VERBOSE=1"}, true});
+  cr_expect(r.status() == 5 && r.out.find("child 2 exited with 5; received no signal; no rule; exit 5") != std::string::npos,
+            "tini, REMIT_VERBOSE=1, no rule applies: expected 5 and remit's line, got %d:\n%s", r.status(), r.out.c_str());
+  for (const char *level : {"2", "3", "on"}) {
+    r = t::run(Spec{{tini, "--", "sh", "-c", "exit 1"}, {"REMIT_MAP=1=0", std::string("REMIT_VERBOSE=") + level}, true});
+    cr_expect(r.status() == 0 && r.out.find("rule 1 '1=0'; exit 0") != std::string::npos,
+              "tini, REMIT_VERBOSE=%s: expected 0 and the rule line, got %d:\n%s%s", level, r.status(), r.out.c_str(),
+              r.err.c_str());
+  }
+  std::string dumb = t::as_name("dumb-init");
+  r = t::run(Spec{{dumb, "sh", "-c", "exit 1"}, {"REMIT_MAP=1=0", "REMIT_VERBOSE=1"}, true});
+  cr_expect(r.status() == 0 && r.err.find("[dumb-init] child 2 exited with 1; received no signal; rule 1 '1=0'; exit 0") !=
+                                   std::string::npos,
+            "dumb-init, REMIT_VERBOSE=1: expected 0 and the rule line, got %d:\n%s", r.status(), r.err.c_str());
+  for (const char *off : {"0", "off", "no", "false", ""}) {
+    r = t::run(Spec{{tini, "-s", "--", "sh", "-c", "exit 1"}, {"REMIT_MAP=1=0", std::string("REMIT_VERBOSE=") + off}});
+    cr_expect(r.status() == 0 && r.out.empty() && r.err.empty(), "tini, REMIT_VERBOSE='%s': expected 0 and silence, got %d:\n%s%s",
+              off, r.status(), r.out.c_str(), r.err.c_str());
+  }
+  for (const char *bad : {"loud", "-1", "10", "1x"}) {
+    r = t::run(Spec{{tini, "--", "sh", "-c", "echo started"}, {std::string("REMIT_VERBOSE=") + bad}});
+    size_t lines = std::count(r.err.begin(), r.err.end(), '\n');
+    cr_expect(r.status() == 2 && r.out.empty() && lines == 1 && r.err.find("REMIT_VERBOSE") != std::string::npos,
+              "tini, REMIT_VERBOSE='%s': expected 2, no child, one line naming it; got %d, out '%s', err '%s'", bad,
+              r.status(), r.out.c_str(), r.err.c_str());
+  }
+}
+
+// Under every name, remit leaves its directory for / once the child runs;
+// the child keeps its own.
+Test(compat, every_name_leaves_its_directory) {
+  for (const char *name : {"remit", "tini", "catatonit", "dumb-init"}) {
+    std::vector<std::string> argv = {t::as_name(name), "--", "sh", "-c", "echo ready; exec sleep 1000"};
+    if (std::string(name) == "tini") argv.insert(argv.begin() + 1, "-s");
+    if (std::string(name) == "dumb-init") argv.erase(argv.begin() + 1);
+    t::Proc p = t::start(Spec{argv, {}, false, "", t::scratch()});
+    std::string seen = directories(p);
+    p.wait();
+    cr_expect(seen == "init in /, child in its start directory\n", "%s: %s", name, seen.c_str());
+  }
 }
 
 // REMIT_GROUP asks for signals to the child's process group; under

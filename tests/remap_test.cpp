@@ -295,6 +295,31 @@ Test(remap, success_code_is_shorthand_for_code_eq_0) {
   }
 }
 
+// tini keeps its -e codes as a set of 256: every code can be given, and
+// they take one rule, at the place of the first -e, however many there are.
+Test(remap, success_codes_are_one_set_of_256) {
+  Rules r = parsed("9=1");
+  std::vector<std::string> codes;
+  for (int c = 255; c >= 0; c--) codes.push_back(std::to_string(c));
+  for (const std::string &c : codes) {
+    Error e = remap::parse_success_code(c.c_str(), &r);
+    cr_assert(!e, "-e %s refused after %d codes: %s", c.c_str(), 255 - atoi(c.c_str()), e.what);
+  }
+  cr_expect(r.count == 2, "256 -e codes after one rule: expected 2 rules, got %d", r.count);
+  cr_expect(outcome(r, kExit(9), 0) == 1, "the rule before the set still comes first: 9 -> %d", outcome(r, kExit(9), 0));
+  for (int c : {0, 1, 64, 65, 128, 200, 255})
+    cr_expect(remap::match(r, kExit(uint8_t(c)), 0) == 1 && outcome(r, kExit(uint8_t(c)), 0) == 0,
+              "exit %d: expected rule index 1 and 0, got %d and %d", c, remap::match(r, kExit(uint8_t(c)), 0),
+              outcome(r, kExit(uint8_t(c)), 0));
+  cr_expect(outcome(r, kDeath(15), 0) == 0, "death by TERM (143) is in the set: got %d", outcome(r, kDeath(15), 0));
+  // 64 rules, then -e: the limit is for rules, and says so.
+  Rules full;
+  for (int i = 0; i < 64; i++) cr_assert(!remap::parse_rules("1=2", &full, false));
+  Error e = remap::parse_success_code("3", &full);
+  cr_expect(e && strstr(e.what, "too many rules (64 at most)"), "-e after 64 rules: expected the limit named, got '%s'",
+            e ? e.what : "(accepted)");
+}
+
 // ------------------------------------------------------------------ errors
 
 Test(remap, unknown_signal_is_refused) {

@@ -226,7 +226,11 @@ Test(rules, explain_prints_the_result_and_the_rule) {
       {{"-m", "1@TERM=0", "--explain", "1@INT"}, "1@INT -> 1 (no rule matched)\n"},
       {{"-m", "1@TERM=0", "--explain", "1"}, "1 -> 1 (no rule matched)\n"},
       {{"-m", "143=0", "--explain", "TERM"}, "TERM -> 0 (rule 1: 143=0)\n"},
-      {{"-e", "3", "--explain", "3"}, "3 -> 0 (rule 1: 3)\n"},
+      {{"-e", "3", "--explain", "3"}, "3 -> 0 (rule 1: -e 3)\n"},
+      // tini's -e codes are one set, one rule, where the first -e came
+      {{"-m", "9=1", "-e", "4", "-e", "3", "-m", "5=6", "-e", "7", "-e", "255", "--explain", "7"},
+       "7 -> 0 (rule 2: -e 3-4,7,255)\n"},
+      {{"-e", "4", "-m", "5=6", "--explain", "5"}, "5 -> 6 (rule 2: 5=6)\n"},
       {{"-m", "1=0", "--explain=TERM"}, "TERM -> 143 (no rule matched; outside PID 1 remit dies by TERM)\n"},
       {{"-m", "RTMIN+3@RTMIN+3=4", "--explain", "RTMIN+3@RTMIN+3"}, "RTMIN+3@RTMIN+3 -> 4 (rule 1: RTMIN+3@RTMIN+3=4)\n"},
       {{"-m", "1@none=5", "--explain", "1@none"}, "1@none -> 5 (rule 1: 1@none=5)\n"},
