@@ -206,7 +206,9 @@ Engine start_docker() {
 }
 
 // Podman with private storage and configuration: rlimits runc can set here,
-// and the init under test as the helper `catatonit` a pod's infra runs.
+// the init under test as the helper `catatonit` a pod's infra runs, and
+// file locks in its tmpdir: a fresh Podman frees every lock of the shared
+// /dev/shm/libpod_lock when it starts, the other Podman test's included.
 Engine start_podman() {
   std::string helpers = g_dir + "/helpers";
   copy_file(init_bin(), helpers + "/catatonit");
@@ -214,7 +216,8 @@ Engine start_podman() {
   while (!hard.empty() && hard.back() == '\n') hard.pop_back();
   std::ofstream(g_dir + "/containers.conf")
       << "[containers]\ndefault_ulimits = [\"nofile=" << hard << ":" << hard
-      << "\", \"nproc=4096:4096\"]\n[engine]\nhelper_binaries_dir = [\"" << helpers << "\"]\n";
+      << "\", \"nproc=4096:4096\"]\n[engine]\nhelper_binaries_dir = [\"" << helpers
+      << "\"]\nlock_type = \"file\"\n";
   g_env.push_back("CONTAINERS_CONF=" + g_dir + "/containers.conf");
   Engine e{"podman", {"/usr/bin/podman", "--root", g_dir + "/root", "--runroot", g_dir + "/run", "--tmpdir",
             g_dir + "/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
