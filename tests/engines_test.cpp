@@ -180,6 +180,7 @@ struct Engine {
 Engine start_docker() {
   std::string init = g_dir + "/docker-init";
   copy_file(init_bin(), init);
+  std::ofstream(g_dir + "/daemon.json") << "{}\n";  // not the host's /etc/docker/daemon.json
   Engine e{"docker", {"/usr/bin/docker", "-H", "unix://" + g_dir + "/sock"}, ""};
   std::string errors;
   for (const char *driver : {"overlay2", "vfs"}) {
@@ -187,7 +188,8 @@ Engine start_docker() {
                                std::string("--storage-driver=") + driver,
                                "--data-root", g_dir + "/data", "--exec-root", g_dir + "/x",
                                "--pidfile", g_dir + "/dockerd.pid", "--host", "unix://" + g_dir + "/sock",
-                               "--init-path", init}, g_env});
+                               "--init-path", init, "--config-file", g_dir + "/daemon.json"},
+                              g_env});
     e.log = g_dockerd.err_path;
     for (double end = t::now() + 60; t::now() < end; t::sleep_s(0.1)) {
       int st;
@@ -218,7 +220,11 @@ Engine start_podman() {
       << "[containers]\ndefault_ulimits = [\"nofile=" << hard << ":" << hard
       << "\", \"nproc=4096:4096\"]\n[engine]\nhelper_binaries_dir = [\"" << helpers
       << "\"]\nlock_type = \"file\"\n";
+  // Not the host's storage.conf either (its options, additional image stores).
+  std::ofstream(g_dir + "/storage.conf") << "[storage]\ndriver = \"vfs\"\nrunroot = \"" << g_dir
+                                          << "/run\"\ngraphroot = \"" << g_dir << "/root\"\n";
   g_env.push_back("CONTAINERS_CONF=" + g_dir + "/containers.conf");
+  g_env.push_back("CONTAINERS_STORAGE_CONF=" + g_dir + "/storage.conf");
   Engine e{"podman", {"/usr/bin/podman", "--root", g_dir + "/root", "--runroot", g_dir + "/run", "--tmpdir",
             g_dir + "/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
             "--events-backend", "file"},
