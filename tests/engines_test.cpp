@@ -274,7 +274,7 @@ std::string wait_nats(const Engine &e, const std::string &name, bool ready) {
 // With `bad`, nats-server is given a config that does not parse, so it
 // exits 1 by itself before any stop.
 int stop_nats(const Engine &e, const std::string &name, std::vector<std::string> run_opts,
-              const std::vector<std::string> &entry, bool bad) {
+              const std::vector<std::string> &entry, const std::string &pid1, bool bad) {
   std::vector<std::string> args = {"run", "-d", "--name", name, "--network", "none"};
   args.insert(args.end(), run_opts.begin(), run_opts.end());
   args.push_back(kImage);
@@ -290,6 +290,14 @@ int stop_nats(const Engine &e, const std::string &name, std::vector<std::string>
     cr_assert(logs.find("Parse error") != std::string::npos,
               "%s: expected nats-server to refuse /etc/bad.conf; its log: %s", name.c_str(),
               tail(logs).c_str());
+  else {
+    // The init the engine started, and the name it goes by: PID 1's argv.
+    std::string argv = e.must({"exec", name, "cat", "/proc/1/cmdline"});
+    bool as_expected = argv.compare(0, pid1.size() + 4, pid1 + std::string("\0--\0", 4)) == 0;
+    for (char &c : argv) c = c ? c : ' ';
+    cr_assert(as_expected, "%s: PID 1 is '%s', expected '%s -- ...'", name.c_str(), argv.c_str(),
+              pid1.c_str());
+  }
   e.must({"stop", name});
   int code = atoi(e.inspect(name, "{{.State.ExitCode}}").c_str());
   e.must({"rm", "-f", name});
@@ -297,19 +305,20 @@ int stop_nats(const Engine &e, const std::string &name, std::vector<std::string>
   return code;
 }
 
-// The three cases of the issue, the init given by `run_opts` + `entry`.
+// The three cases of the issue, the init given by `run_opts` + `entry`
+// and seen in the container as `pid1`.
 void three_cases(const Engine &e, const std::string &how, const std::vector<std::string> &run_opts,
-                 const std::vector<std::string> &entry) {
+                 const std::vector<std::string> &entry, const std::string &pid1) {
   std::vector<std::string> rule = run_opts;
   rule.insert(rule.end(), {"-e", "REMIT_MAP=1@TERM=0"});
-  int plain = stop_nats(e, how + "-plain", run_opts, entry, false);
+  int plain = stop_nats(e, e.name + "-" + how + "-plain", run_opts, entry, pid1, false);
   cr_expect(plain == 1, "%s %s, no rules: nats-server exits 1 on SIGTERM and the init should "
             "pass it on: expected 1, got %d", e.name.c_str(), how.c_str(), plain);
-  int mapped = stop_nats(e, how + "-mapped", rule, entry, false);
+  int mapped = stop_nats(e, e.name + "-" + how + "-mapped", rule, entry, pid1, false);
   cr_expect(mapped == 0, "%s %s -e REMIT_MAP=1@TERM=0, stopped: expected 0, got %d%s",
             e.name.c_str(), how.c_str(), mapped,
             mapped == 137 ? " (killed after the stop timeout: TERM was not forwarded)" : "");
-  int failed = stop_nats(e, how + "-failed", rule, entry, true);
+  int failed = stop_nats(e, e.name + "-" + how + "-failed", rule, entry, pid1, true);
   cr_expect(failed == 1, "%s %s -e REMIT_MAP=1@TERM=0, nats-server failing by itself (no "
             "SIGTERM): the failure must stay 1, got %d", e.name.c_str(), how.c_str(), failed);
 }
@@ -329,8 +338,8 @@ Test(engines, docker_stop_exit_codes_with_remit_as_entrypoint_and_as_init) {
   std::string tar = make_image_tar();
   Engine e = start_docker();
   import_image(e, tar);
-  three_cases(e, "entrypoint", {}, {"/remit", "--"});
-  three_cases(e, "init", {"--init"}, {});
+  three_cases(e, "entrypoint", {}, {"/remit", "--"}, "/remit");
+  three_cases(e, "init", {"--init"}, {}, "/sbin/docker-init");
 }
 
 // The same under podman: remit as the entrypoint, then --init --init-path
@@ -339,8 +348,8 @@ Test(engines, podman_stop_exit_codes_with_remit_as_entrypoint_and_as_init) {
   std::string tar = make_image_tar();
   Engine e = start_podman();
   import_image(e, tar);
-  three_cases(e, "entrypoint", {}, {"/remit", "--"});
-  three_cases(e, "init", {"--init", "--init-path", init_bin()}, {});
+  three_cases(e, "entrypoint", {}, {"/remit", "--"}, "/remit");
+  three_cases(e, "init", {"--init", "--init-path", init_bin()}, {}, "/run/podman-init");
 }
 
 // A pod: its infra container runs `catatonit -P` from helper_binaries_dir,
