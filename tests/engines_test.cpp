@@ -25,6 +25,7 @@ const char *kImage = "remit-engines:test";
 std::string g_dir;                              // scratch root: removed with everything in it
 std::vector<std::vector<std::string>> g_undo;   // commands run at cleanup, last first
 t::Proc g_dockerd;                              // the private dockerd, when started
+std::vector<std::string> g_pods;                // pod ids, whose cgroups Podman leaves
 std::vector<std::string> g_env;                 // environment of the engine commands
 
 // Debian's engines and what they run (containerd, runc, conmon), whatever
@@ -114,6 +115,12 @@ void cleanup() {
     g_dockerd.reaped = true;
   }
   if (g_dockerd.pid > 0) cmd({"rm", "-rf", g_dockerd.dir});
+  // Podman 4.3 with cgroupfs on cgroup v1 removes a pod's cgroup from every
+  // hierarchy but name=systemd and the unified one; empty, they can go.
+  for (const std::string &id : g_pods)
+    for (const char *h : {"", "/systemd", "/unified"})
+      rmdir((std::string("/sys/fs/cgroup") + h + "/libpod_parent/" + id).c_str());
+  g_pods.clear();
   if (g_dir.empty()) return;
   // Whatever an engine left mounted under the scratch dir (overlay layers,
   // shm), deepest first, so that rm -rf frees the space instead of failing.
@@ -324,7 +331,7 @@ void three_cases(const Engine &e, const std::string &how, const std::vector<std:
 }
 
 void fresh() {
-  g_dir.clear(), g_undo.clear(), g_env = {kPath};
+  g_dir.clear(), g_undo.clear(), g_pods.clear(), g_env = {kPath};
   g_dockerd = t::Proc{};
 }
 
@@ -361,7 +368,7 @@ Test(engines, podman_pod_stop_ends_infra_remit_p_and_a_member_under_init) {
   std::string tar = make_image_tar();
   Engine e = start_podman();
   import_image(e, tar);
-  e.must({"pod", "create", "--name", "pod", "--network", "none"});
+  g_pods.push_back(e.must({"pod", "create", "--name", "pod", "--network", "none"}));
   e.must({"run", "-d", "--pod", "pod", "--name", "member", "--init", "--init-path", init_bin(),
           "-e", "REMIT_MAP=1@TERM=0", kImage, "/usr/sbin/nats-server", "-a", "127.0.0.1"});
   wait_nats(e, "member", true);
