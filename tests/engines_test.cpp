@@ -146,7 +146,8 @@ std::string make_image_tar() {
   cr_assert(mkdtemp(tmpl), "mkdtemp failed");
   g_dir = tmpl;
   std::string rootfs = g_dir + "/rootfs";
-  for (const char *d : {"/bin", "/proc", "/dev", "/sys", "/tmp", "/etc", "/run"}) mkdirs(rootfs + d);
+  for (const char *d : {"/bin", "/proc", "/dev", "/sys", "/tmp", "/etc", "/run"})
+    mkdirs(rootfs + d);
   std::string bb = access("/bin/busybox", X_OK) == 0 ? "/bin/busybox" : "/usr/bin/busybox";
   copy_file(bb, rootfs + "/bin/busybox");
   std::istringstream applets(cmd({bb, "--list"}).out);
@@ -202,11 +203,12 @@ Engine start_docker() {
   Engine e{"docker", {"/usr/bin/docker", "-H", "unix://" + g_dir + "/sock"}, ""};
   std::string errors;
   for (const char *driver : {"overlay2", "vfs"}) {
-    g_dockerd = t::start(Spec{{"/usr/sbin/dockerd", "--iptables=false", "--ip-masq=false", "--bridge=none",
-                               std::string("--storage-driver=") + driver,
+    g_dockerd = t::start(Spec{{"/usr/sbin/dockerd", "--iptables=false", "--ip-masq=false",
+                               "--bridge=none", std::string("--storage-driver=") + driver,
                                "--data-root", g_dir + "/data", "--exec-root", g_dir + "/x",
-                               "--pidfile", g_dir + "/dockerd.pid", "--host", "unix://" + g_dir + "/sock",
-                               "--init-path", init, "--config-file", g_dir + "/daemon.json"},
+                               "--pidfile", g_dir + "/dockerd.pid",
+                               "--host", "unix://" + g_dir + "/sock", "--init-path", init,
+                               "--config-file", g_dir + "/daemon.json"},
                               g_env});
     e.log = g_dockerd.err_path;
     for (double end = t::now() + 60; t::now() < end; t::sleep_s(0.1)) {
@@ -243,8 +245,9 @@ Engine start_podman() {
                                           << "/run\"\ngraphroot = \"" << g_dir << "/root\"\n";
   g_env.push_back("CONTAINERS_CONF=" + g_dir + "/containers.conf");
   g_env.push_back("CONTAINERS_STORAGE_CONF=" + g_dir + "/storage.conf");
-  Engine e{"podman", {"/usr/bin/podman", "--root", g_dir + "/root", "--runroot", g_dir + "/run", "--tmpdir",
-            g_dir + "/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
+  Engine e{"podman",
+           {"/usr/bin/podman", "--root", g_dir + "/root", "--runroot", g_dir + "/run",
+            "--tmpdir", g_dir + "/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
             "--events-backend", "file"},
            ""};
   g_undo.push_back(e.argv), g_undo.back().insert(g_undo.back().end(), {"rm", "-f", "-a"});
