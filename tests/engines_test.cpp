@@ -1,0 +1,397 @@
+// Issue 12: remit under the real engines, as users run it.  Debian's
+// docker.io (a private dockerd this test starts and stops) and podman
+// (rootful, private storage), offline: the image is imported from a tarball
+// of a small root filesystem built here (busybox-static, nats-server with
+// the libraries ldd lists, the init under test as /remit).  Each case runs
+// nats-server 2.9 (which exits 1 on SIGTERM), waits for "Server is ready" in
+// the container's log, stops the container the engine's way and reads the
+// exit code the engine recorded.
+//
+// ENGINE_INIT=/usr/bin/tini-static (or /usr/bin/catatonit) puts the stock
+// init everywhere remit goes (the image's /remit, --init-path, Podman's
+// helper catatonit): each test must then fail, which shows that it can.
+// An engine that cannot start fails the test with its own error.
+#include "harness.hpp"
+
+#include <sys/mount.h>
+
+using t::Spec;
+
+namespace {
+
+const char *kImage = "remit-engines:test";
+
+// What the current test made, for cleanup() even when an assertion failed.
+std::string g_dir;                              // scratch root: removed with everything in it
+std::vector<std::vector<std::string>> g_undo;   // commands run at cleanup, last first
+t::Proc g_dockerd;                              // the private dockerd, when started
+std::vector<std::string> g_pods;                // pod ids, whose cgroups Podman leaves
+std::vector<std::string> g_env;                 // environment of the engine commands
+
+// Debian's engines and what they run (containerd, runc, conmon), whatever
+// PATH the tests were started with: /usr/local/bin/docker may be another client.
+const char *kPath = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+
+// The init under test: remit, or the stock init given as ENGINE_INIT.
+std::string init_bin() {
+  const char *e = getenv("ENGINE_INIT");
+  return e && *e ? e : t::remit();
+}
+
+// Runs a command to the end and forgets its scratch files.  Past `limit` it
+// is killed and reported as failed, without an assertion: cleanup() uses it.
+t::Result cmd(const std::vector<std::string> &argv, double limit = 120) {
+  t::Proc p = t::start(Spec{argv, g_env});
+  int st = 0;
+  pid_t done = 0;
+  for (double end = t::now() + limit; (done = waitpid(p.pid, &st, WNOHANG)) == 0 && t::now() < end;)
+    t::sleep_s(0.01);
+  if (done != p.pid) kill(-p.pid, SIGKILL), kill(p.pid, SIGKILL), waitpid(p.pid, &st, 0);
+  t::Result r;
+  r.exited = WIFEXITED(st);
+  r.code = r.exited ? WEXITSTATUS(st) : 0;
+  r.sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+  r.out = p.out();
+  r.err = p.err() + (done == p.pid ? "" : "\n(killed: still running after its limit)");
+  unlink(p.out_path.c_str()), unlink(p.err_path.c_str()), rmdir(p.dir.c_str());
+  return r;
+}
+
+std::string tail(const std::string &s, size_t n = 1500) {
+  return s.size() > n ? "..." + s.substr(s.size() - n) : s;
+}
+
+// dockerd's log without its many level=info lines: the errors, and the
+// plain "failed to start daemon: ..." it ends with.
+std::string daemon_log(const std::string &path) {
+  std::istringstream in(t::slurp(path));
+  std::string out;
+  for (std::string line; std::getline(in, line);)
+    if (line.find("level=info") == std::string::npos) out += line + "\n";
+  return tail(out);
+}
+
+void mkdirs(const std::string &path) {
+  for (size_t i = 1; i <= path.size(); i++)
+    if (i == path.size() || path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
+}
+
+void copy_file(const std::string &from, const std::string &to, mode_t mode = 0755) {
+  mkdirs(to.substr(0, to.rfind('/')));
+  std::ifstream in(from, std::ios::binary);
+  cr_assert(in, "cannot read %s", from.c_str());
+  std::ofstream(to, std::ios::binary) << in.rdbuf();
+  chmod(to.c_str(), mode);
+}
+
+// The pid of a process that is still ours to stop: alive and not a zombie.
+bool alive(pid_t pid) {
+  std::string state = t::status_field(pid, "State");
+  return !state.empty() && state[0] != 'Z';
+}
+
+// Stops a process with TERM, then KILL if it is still there after `grace`.
+void stop_process(pid_t pid, bool ours, double grace) {
+  kill(pid, SIGTERM);
+  for (double end = t::now() + grace; t::now() < end; t::sleep_s(0.05)) {
+    if (ours ? waitpid(pid, nullptr, WNOHANG) == pid : !alive(pid)) return;
+  }
+  kill(pid, SIGKILL);
+  if (ours) waitpid(pid, nullptr, 0);
+}
+
+void cleanup() {
+  for (size_t i = g_undo.size(); i-- > 0;) cmd(g_undo[i], 120);
+  g_undo.clear();
+  if (g_dockerd.pid > 0 && !g_dockerd.reaped) {
+    // dockerd stops the containerd it started; if it was killed instead,
+    // containerd is stopped here, found by the pidfile it left.
+    stop_process(g_dockerd.pid, true, 30);
+    std::string pidfile = g_dir + "/x/containerd/containerd.pid";
+    pid_t c = atoi(t::slurp(pidfile).c_str());
+    if (c > 0 && alive(c) && t::slurp("/proc/" + std::to_string(c) + "/cmdline").find(g_dir) !=
+                                 std::string::npos)
+      stop_process(c, false, 10);
+    g_dockerd.reaped = true;
+  }
+  if (g_dockerd.pid > 0) cmd({"rm", "-rf", g_dockerd.dir});
+  // Podman 4.3 with cgroupfs on cgroup v1 removes a pod's cgroup from every
+  // hierarchy but name=systemd and the unified one; empty, they can go.
+  for (const std::string &id : g_pods)
+    for (const char *h : {"", "/systemd", "/unified"})
+      rmdir((std::string("/sys/fs/cgroup") + h + "/libpod_parent/" + id).c_str());
+  g_pods.clear();
+  if (g_dir.empty()) return;
+  // Whatever an engine left mounted under the scratch dir (overlay layers,
+  // shm), deepest first, so that rm -rf frees the space instead of failing.
+  std::istringstream mounts(t::slurp("/proc/self/mountinfo"));
+  std::vector<std::string> points;
+  for (std::string line; std::getline(mounts, line);) {
+    std::istringstream f(line);
+    std::string id, parent, dev, root, point;
+    f >> id >> parent >> dev >> root >> point;
+    if (point.compare(0, g_dir.size() + 1, g_dir + "/") == 0) points.push_back(point);
+  }
+  for (size_t i = points.size(); i-- > 0;) umount2(points[i].c_str(), MNT_DETACH);
+  cmd({"rm", "-rf", g_dir});
+  g_dir.clear();
+}
+
+// The scratch dir and the image's tarball: busybox (its applets as
+// symlinks), nats-server and its libraries, the init as /remit, and a
+// nats config that does not parse.
+std::string make_image_tar() {
+  if (geteuid() != 0) cr_assert_fail("the engines need root: run make test as root");
+  char tmpl[] = "/tmp/remit-engines-XXXXXX";
+  cr_assert(mkdtemp(tmpl), "mkdtemp failed");
+  g_dir = tmpl;
+  std::string rootfs = g_dir + "/rootfs";
+  for (const char *d : {"/bin", "/proc", "/dev", "/sys", "/tmp", "/etc", "/run"})
+    mkdirs(rootfs + d);
+  std::string bb = access("/bin/busybox", X_OK) == 0 ? "/bin/busybox" : "/usr/bin/busybox";
+  copy_file(bb, rootfs + "/bin/busybox");
+  std::istringstream applets(cmd({bb, "--list"}).out);
+  for (std::string name; applets >> name;)
+    if (name != "busybox") symlink("busybox", (rootfs + "/bin/" + name).c_str());
+  std::string server = t::nats_server();
+  copy_file(server, rootfs + "/usr/sbin/nats-server");
+  // Every absolute path ldd prints is a library to copy; a static build lists none.
+  std::istringstream ldd(cmd({"ldd", server}).out);
+  for (std::string word; ldd >> word;)
+    if (word[0] == '/') copy_file(word, rootfs + word);
+  copy_file(init_bin(), rootfs + "/remit");
+  std::ofstream(rootfs + "/etc/bad.conf") << "port: {\n";
+  std::string tar = g_dir + "/rootfs.tar";
+  t::Result r = cmd({"tar", "-C", rootfs, "-cf", tar, "."});
+  cr_assert(r.exited && r.code == 0, "tar failed: %s", r.err.c_str());
+  cmd({"rm", "-rf", rootfs});
+  return tar;
+}
+
+// An engine's client: its command line prefix, and where its own log is
+// (dockerd's), for the failure messages.
+struct Engine {
+  std::string name;
+  std::vector<std::string> argv;
+  std::string log;
+
+  t::Result operator()(std::vector<std::string> args, double limit = 120) const {
+    args.insert(args.begin(), argv.begin(), argv.end());
+    return cmd(args, limit);
+  }
+  // Runs args and fails the test with the engine's error if it fails.
+  std::string must(const std::vector<std::string> &args, double limit = 120) const {
+    t::Result r = (*this)(args, limit);
+    cr_assert(r.exited && r.code == 0, "%s %s failed (%d): %s%s%s", name.c_str(),
+              args[0].c_str(), r.status(), r.err.c_str(),
+              log.empty() ? "" : "\nthe daemon's log ends with:\n", daemon_log(log).c_str());
+    std::string out = r.out;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    return out;
+  }
+  std::string inspect(const std::string &name, const std::string &format) const {
+    return must({"inspect", "-f", format, name});
+  }
+};
+
+// A private dockerd, up and answering, with the init under test as its
+// --init-path.  overlay2, or vfs where overlay2 cannot work.
+Engine start_docker() {
+  std::string init = g_dir + "/docker-init";
+  copy_file(init_bin(), init);
+  std::ofstream(g_dir + "/daemon.json") << "{}\n";  // not the host's /etc/docker/daemon.json
+  Engine e{"docker", {"/usr/bin/docker", "-H", "unix://" + g_dir + "/sock"}, ""};
+  std::string errors;
+  for (const char *driver : {"overlay2", "vfs"}) {
+    g_dockerd = t::start(Spec{{"/usr/sbin/dockerd", "--iptables=false", "--ip-masq=false",
+                               "--bridge=none", std::string("--storage-driver=") + driver,
+                               "--data-root", g_dir + "/data", "--exec-root", g_dir + "/x",
+                               "--pidfile", g_dir + "/dockerd.pid",
+                               "--host", "unix://" + g_dir + "/sock", "--init-path", init,
+                               "--config-file", g_dir + "/daemon.json"},
+                              g_env});
+    e.log = g_dockerd.err_path;
+    for (double end = t::now() + 60; t::now() < end; t::sleep_s(0.1)) {
+      int st;
+      if (waitpid(g_dockerd.pid, &st, WNOHANG) == g_dockerd.pid) {
+        g_dockerd.reaped = true;
+        break;
+      }
+      if (e({"version", "--format", "{{.Server.Version}}"}, 30).code == 0) return e;
+    }
+    errors += std::string("\n--- dockerd with ") + driver + ":\n" + daemon_log(e.log);
+    if (!g_dockerd.reaped) stop_process(g_dockerd.pid, true, 30), g_dockerd.reaped = true;
+    cmd({"rm", "-rf", g_dockerd.dir, g_dir + "/data", g_dir + "/x"});
+  }
+  cr_assert_fail("dockerd did not start (waited 60 s for it to answer):%s", errors.c_str());
+  return e;
+}
+
+// Podman with private storage and configuration: rlimits runc can set here,
+// the init under test as the helper `catatonit` a pod's infra runs, and
+// file locks in its tmpdir: a fresh Podman frees every lock of the shared
+// /dev/shm/libpod_lock when it starts, the other Podman test's included.
+Engine start_podman() {
+  std::string helpers = g_dir + "/helpers";
+  copy_file(init_bin(), helpers + "/catatonit");
+  std::string hard = cmd({"sh", "-c", "ulimit -Hn"}).out;
+  while (!hard.empty() && hard.back() == '\n') hard.pop_back();
+  std::ofstream(g_dir + "/containers.conf")
+      << "[containers]\ndefault_ulimits = [\"nofile=" << hard << ":" << hard
+      << "\", \"nproc=4096:4096\"]\n[engine]\nhelper_binaries_dir = [\"" << helpers
+      << "\"]\nlock_type = \"file\"\n";
+  // Not the host's storage.conf either (its options, additional image stores).
+  std::ofstream(g_dir + "/storage.conf") << "[storage]\ndriver = \"vfs\"\nrunroot = \"" << g_dir
+                                          << "/run\"\ngraphroot = \"" << g_dir << "/root\"\n";
+  g_env.push_back("CONTAINERS_CONF=" + g_dir + "/containers.conf");
+  g_env.push_back("CONTAINERS_STORAGE_CONF=" + g_dir + "/storage.conf");
+  Engine e{"podman",
+           {"/usr/bin/podman", "--root", g_dir + "/root", "--runroot", g_dir + "/run",
+            "--tmpdir", g_dir + "/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
+            "--events-backend", "file"},
+           ""};
+  g_undo.push_back(e.argv), g_undo.back().insert(g_undo.back().end(), {"rm", "-f", "-a"});
+  g_undo.push_back(e.argv), g_undo.back().insert(g_undo.back().end(), {"pod", "rm", "-f", "-a"});
+  e.must({"info", "--format", "{{.Host.OCIRuntime.Name}}"});
+  return e;
+}
+
+void import_image(const Engine &e, const std::string &tar) { e.must({"import", tar, kImage}); }
+
+// Waits (bounded) until the container has logged "Server is ready", or has
+// exited (`ready` false) with the log that says why.
+std::string wait_nats(const Engine &e, const std::string &name, bool ready) {
+  std::string logs;
+  for (double end = t::now() + 60; t::now() < end; t::sleep_s(0.1)) {
+    t::Result r = e({"logs", name});
+    logs = r.out + r.err;
+    if (ready && logs.find("Server is ready") != std::string::npos) return logs;
+    std::string state = e.inspect(name, "{{.State.Status}}");
+    if (state == "exited") {
+      cr_assert(!ready, "%s: the container exited before nats-server was ready; its log: %s",
+                name.c_str(), tail(logs).c_str());
+      return logs;
+    }
+  }
+  cr_assert_fail("%s: waited 60 s for %s; its log: %s", name.c_str(),
+                 ready ? "\"Server is ready\" in the container's log" : "the container to exit",
+                 tail(logs).c_str());
+  return logs;
+}
+
+// One container running nats-server (under `init_opts` and/or `entry`):
+// started, awaited, stopped with `<engine> stop`, its exit code returned.
+// With `bad`, nats-server is given a config that does not parse, so it
+// exits 1 by itself before any stop.
+int stop_nats(const Engine &e, const std::string &name, std::vector<std::string> run_opts,
+              const std::vector<std::string> &entry, const std::string &pid1, bool bad) {
+  std::vector<std::string> args = {"run", "-d", "--name", name, "--network", "none"};
+  args.insert(args.end(), run_opts.begin(), run_opts.end());
+  args.push_back(kImage);
+  args.insert(args.end(), entry.begin(), entry.end());
+  args.insert(args.end(), {"/usr/sbin/nats-server", "-a", "127.0.0.1"});
+  if (bad) args.insert(args.end(), {"-c", "/etc/bad.conf"});
+  std::vector<std::string> rm = e.argv;
+  rm.insert(rm.end(), {"rm", "-f", name});
+  g_undo.push_back(rm);
+  e.must(args);
+  std::string logs = wait_nats(e, name, !bad);
+  if (bad)
+    cr_assert(logs.find("Parse error") != std::string::npos,
+              "%s: expected nats-server to refuse /etc/bad.conf; its log: %s", name.c_str(),
+              tail(logs).c_str());
+  else {
+    // The init the engine started, and the name it goes by: PID 1's argv.
+    std::string argv = e.must({"exec", name, "cat", "/proc/1/cmdline"});
+    bool as_expected = argv.compare(0, pid1.size() + 4, pid1 + std::string("\0--\0", 4)) == 0;
+    for (char &c : argv) c = c ? c : ' ';
+    cr_assert(as_expected, "%s: PID 1 is '%s', expected '%s -- ...'", name.c_str(), argv.c_str(),
+              pid1.c_str());
+  }
+  e.must({"stop", name});
+  int code = atoi(e.inspect(name, "{{.State.ExitCode}}").c_str());
+  e.must({"rm", "-f", name});
+  g_undo.pop_back();
+  return code;
+}
+
+// The three cases of the issue, the init given by `run_opts` + `entry`
+// and seen in the container as `pid1`.
+void three_cases(const Engine &e, const std::string &how, const std::vector<std::string> &run_opts,
+                 const std::vector<std::string> &entry, const std::string &pid1) {
+  std::vector<std::string> rule = run_opts;
+  rule.insert(rule.end(), {"-e", "REMIT_MAP=1@TERM=0"});
+  int plain = stop_nats(e, e.name + "-" + how + "-plain", run_opts, entry, pid1, false);
+  cr_expect(plain == 1, "%s %s, no rules: nats-server exits 1 on SIGTERM and the init should "
+            "pass it on: expected 1, got %d", e.name.c_str(), how.c_str(), plain);
+  int mapped = stop_nats(e, e.name + "-" + how + "-mapped", rule, entry, pid1, false);
+  cr_expect(mapped == 0, "%s %s -e REMIT_MAP=1@TERM=0, stopped: expected 0, got %d%s",
+            e.name.c_str(), how.c_str(), mapped,
+            mapped == 137 ? " (killed after the stop timeout: TERM was not forwarded)" : "");
+  int failed = stop_nats(e, e.name + "-" + how + "-failed", rule, entry, pid1, true);
+  cr_expect(failed == 1, "%s %s -e REMIT_MAP=1@TERM=0, nats-server failing by itself (no "
+            "SIGTERM): the failure must stay 1, got %d", e.name.c_str(), how.c_str(), failed);
+}
+
+void fresh() {
+  g_dir.clear(), g_undo.clear(), g_pods.clear(), g_env = {kPath};
+  g_dockerd = t::Proc{};
+}
+
+}  // namespace
+
+TestSuite(engines, .init = fresh, .fini = cleanup, .timeout = 900);
+
+// docker run with remit as the entrypoint, then docker run --init (remit as
+// /sbin/docker-init, where it answers as tini).
+Test(engines, docker_stop_exit_codes_with_remit_as_entrypoint_and_as_init) {
+  std::string tar = make_image_tar();
+  Engine e = start_docker();
+  import_image(e, tar);
+  three_cases(e, "entrypoint", {}, {"/remit", "--"}, "/remit");
+  three_cases(e, "init", {"--init"}, {}, "/sbin/docker-init");
+}
+
+// The same under podman: remit as the entrypoint, then --init --init-path
+// (remit mounted at /run/podman-init).
+Test(engines, podman_stop_exit_codes_with_remit_as_entrypoint_and_as_init) {
+  std::string tar = make_image_tar();
+  Engine e = start_podman();
+  import_image(e, tar);
+  three_cases(e, "entrypoint", {}, {"/remit", "--"}, "/remit");
+  three_cases(e, "init", {"--init", "--init-path", init_bin()}, {}, "/run/podman-init");
+}
+
+// A pod: its infra container runs `catatonit -P` from helper_binaries_dir,
+// which is remit; beside it nats-server under --init with the rule.  `podman
+// pod stop` must end both: the infra with 0 because remit -P quit on the
+// signal (137 would mean Podman killed it after the stop timeout), nats with
+// 0 by the rule.
+Test(engines, podman_pod_stop_ends_infra_remit_p_and_a_member_under_init) {
+  std::string tar = make_image_tar();
+  Engine e = start_podman();
+  import_image(e, tar);
+  g_pods.push_back(e.must({"pod", "create", "--name", "pod", "--network", "none"}));
+  e.must({"run", "-d", "--pod", "pod", "--name", "member", "--init", "--init-path", init_bin(),
+          "-e", "REMIT_MAP=1@TERM=0", kImage, "/usr/sbin/nats-server", "-a", "127.0.0.1"});
+  wait_nats(e, "member", true);
+  std::string infra = e.must({"pod", "inspect", "-f", "{{.InfraContainerID}}", "pod"});
+  std::string cmdline = e.inspect(infra, "{{.Path}} {{.Args}}");
+  cr_assert(cmdline == "/catatonit [-P]", "the infra container runs '%s', not catatonit -P",
+            cmdline.c_str());
+  // The infra's process is the init under test (Podman copied it from
+  // helper_binaries_dir into its pause image), not some other catatonit.
+  std::string pid = e.inspect(infra, "{{.State.Pid}}");
+  cr_assert(t::slurp("/proc/" + pid + "/exe") == t::slurp(init_bin()),
+            "the infra container's process (pid %s) is not %s", pid.c_str(), init_bin().c_str());
+  e.must({"pod", "stop", "pod"});
+  std::string infra_state = e.inspect(infra, "{{.State.Status}} {{.State.ExitCode}}");
+  cr_expect(infra_state == "exited 0",
+            "after podman pod stop, the infra container (catatonit -P) should have exited 0 on "
+            "the signal; it is '%s'%s", infra_state.c_str(),
+            infra_state == "exited 137" ? " (killed after the stop timeout)" : "");
+  std::string member = e.inspect("member", "{{.State.Status}} {{.State.ExitCode}}");
+  cr_expect(member == "exited 0",
+            "after podman pod stop, nats-server under --init with REMIT_MAP=1@TERM=0 should have "
+            "exited 0; it is '%s'", member.c_str());
+}
