@@ -56,12 +56,35 @@ int64_t now_ms(clockid_t clock = CLOCK_MONOTONIC) {
   return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+// A signal remit raised at itself: SIGPIPE or SIGXFSZ from one of its own
+// writes (the kernel sends those as kill(getpid(), sig) would: SI_USER,
+// with remit's own pid, 1 as PID 1), or a kill or tgkill at its own pid.
+// Nobody sent it, so it is not forwarded, not counted for the rules and not
+// logged (a log line could raise another: at RLIMIT_FSIZE that was a loop).
+// A signal from any other process has another pid, or 0 when it comes from
+// outside remit's pid namespace, and still counts.  Only SI_USER and
+// SI_TKILL: for those the kernel fills in the pid, nobody can forge it.
+// (A standard signal is pending at most once: one sent from outside in the
+// moment between remit's failed write and its next wait merges with the
+// self-raised one and is dropped with it.)
+bool raised_by_self(const siginfo_t &info) {
+  return (info.si_code == SI_USER || info.si_code == SI_TKILL) && info.si_pid == getpid();
+}
+
 // Waits for any signal, until deadline_ms (monotonic) if it is not -1.
 // Returns the signal, or 0 when the deadline passed.
 int next_signal(int64_t deadline_ms) {
-  static const SigSet all = kAllSignals;
+  static const SigSet all = kAllSignals, chld = bit(SIGCHLD);
+  static const timespec now = {0, 0};
   siginfo_t info;
   for (;;) {
+    // SIGCHLD first.  rt_sigtimedwait hands out the signals sent to the
+    // thread before those sent to the process, the lowest number first:
+    // a storm of tgkill()s at remit, or of signals below 17, would keep
+    // SIGCHLD (sent to the process) waiting forever, and the child's status
+    // with it.  Checked with no timeout, it costs a call per signal taken
+    // and nothing while remit sleeps.
+    if (syscall(SYS_rt_sigtimedwait, &chld, nullptr, &now, sizeof(SigSet)) == SIGCHLD) return SIGCHLD;
     timespec ts, *tp = nullptr;
     if (deadline_ms >= 0) {
       int64_t left = deadline_ms - now_ms();
@@ -73,8 +96,8 @@ int next_signal(int64_t deadline_ms) {
       tp = &ts;
     }
     long sig = syscall(SYS_rt_sigtimedwait, &all, &info, tp, sizeof(SigSet));
-    if (sig > 0) return int(sig);
-    if (errno == EAGAIN) return 0;
+    if (sig > 0 && !raised_by_self(info)) return int(sig);
+    if (sig < 0 && errno == EAGAIN) return 0;
     // EINTR: a stop and continue (SIGSTOP, then SIGCONT) interrupts the wait.
   }
 }
@@ -506,6 +529,7 @@ int main(int argc, char **argv) {
   // child; the child gets back the mask remit started with.
   SigSet start_mask;
   set_mask(SIG_SETMASK, &kAllSignals, &start_mask);
+  open_twins();  // before the first message: remit never waits to write one
   Settings set;
   int status = read_settings(&set, argc, argv);
   if (status >= 0) return status;

@@ -1,13 +1,92 @@
 // out.hpp: one line of output, built on the stack and written with a single
 // write(2).  No stdio: it would triple the size of the binary, and a line
 // written in one call cannot interleave with the child's output.
+//
+// remit never waits for its own output.  Its stdout and stderr are shared
+// with the child, and are often a pipe to a log driver that can stall, or a
+// terminal that can be stopped (^S): blocked there, remit would reap
+// nothing, forward nothing and lose the child's status.  Nor may it set
+// O_NONBLOCK on them: that flag belongs to the open file, so the child,
+// which may rely on blocking writes, would get EAGAIN.  So send_line()
+// writes without waiting, and a line that cannot go out at once is dropped.
 #pragma once
 #include <errno.h>
-#include <signal.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
-#include <time.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#ifndef RWF_NOWAIT
+#define RWF_NOWAIT 0x00000008
+#endif
+
+// For fd 1 and 2, when they are a pipe, FIFO or terminal: a twin, a second
+// open file of the same pipe or terminal (through /proc/self/fd), made
+// non-blocking and close-on-exec, so the child never sees it.  -1: none.
+inline int g_twin[3] = {-1, -1, -1};
+
+// Called once at start, before anything is written.  Only a descriptor that
+// cannot seek gets a twin (a pipe, FIFO, terminal; a socket cannot be
+// opened so): a regular file's twin would have an offset of its own and
+// write over the child's output, and a file never makes a write wait
+// anyway.  Without /proc, or without permission to open the pipe again (a
+// FIFO made by another user), send_line() falls back.  Raw calls: musl's
+// open, close and fcntl carry fallbacks remit does not need.
+inline void open_twins() {
+  for (int fd = 1; fd <= 2; fd++) {
+    if (lseek(fd, 0, SEEK_CUR) >= 0 || errno != ESPIPE) continue;
+    char path[] = "/proc/self/fd/0";
+    path[14] = char('0' + fd);
+    // O_NOCTTY: as a session leader with no terminal (PID 1), opening one
+    // would make it remit's controlling terminal.
+    long twin = syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (twin >= 0 && twin < 3) {
+      // fd 0, 1 or 2 was closed, and the twin took its number: move it up,
+      // or remit would write to it when it means the closed one.
+      long high = syscall(SYS_fcntl, twin, F_DUPFD_CLOEXEC, 3);
+      syscall(SYS_close, twin);
+      twin = high;
+    }
+    g_twin[fd] = int(twin);
+  }
+}
+
+// The one way remit writes: these n bytes to fd, at once or not at all,
+// never waiting and never raising a signal that remit would then take for
+// one sent to it.  Returns whether all of it was written.
+//   - fd 1 or 2 with a twin: written to the twin, which cannot block.
+//   - a socket: send() with MSG_DONTWAIT and MSG_NOSIGNAL.
+//   - anything else: pwritev2(RWF_NOWAIT), which pipes take since Linux
+//     6.x; where it fails (an older kernel, a terminal, a file system
+//     without it), poll() with no timeout, then write().  A regular file is
+//     always ready; a pipe could be filled by the child between the two
+//     calls (a small window, only without a twin on an older kernel).
+// Writing to a pipe with no reader raises SIGPIPE, writing past
+// RLIMIT_FSIZE raises SIGXFSZ: remit drops the signals it raised itself
+// when it takes them (init.cpp, next_signal).
+inline bool send_line(int fd, const char *buf, int n) {
+  bool twin = (fd == 1 || fd == 2) && g_twin[fd] >= 0;
+  if (twin) fd = g_twin[fd];
+  for (int off = 0; off < n;) {
+    char *p = const_cast<char *>(buf) + off;
+    size_t len = size_t(n - off);
+    ssize_t w = twin ? write(fd, p, len) : send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (w < 0 && errno == ENOTSOCK) {
+      iovec v = {p, len};
+      w = syscall(SYS_pwritev2, fd, &v, 1, -1L, -1L, RWF_NOWAIT);  // offset -1: the file's own
+      if (w < 0) {
+        pollfd ready = {fd, POLLOUT, 0};
+        w = poll(&ready, 1, 0) == 1 ? write(fd, p, len) : -1;
+      }
+    }
+    if (w <= 0) return false;
+    off += int(w);
+  }
+  return true;
+}
 
 struct Out {
   int fd;
@@ -59,22 +138,10 @@ struct Out {
     return *this;
   }
 
-  // Writes what was built (and nothing if there is nothing), retrying a
-  // short or interrupted write; output is best effort, never fatal.
+  // Writes what was built (and nothing if there is nothing).  Output is
+  // best effort, never fatal: what cannot be written at once is dropped.
   void flush() {
-    for (int off = 0; off < n;) {
-      ssize_t w = write(fd, buf + off, size_t(n - off));
-      if (w < 0 && errno == EPIPE) {
-        // The write raised SIGPIPE at remit itself.  Blocked, it would be
-        // taken for one sent from outside: forwarded to the child, and
-        // counted by @any rules.  Take it back.
-        uint64_t pipe = uint64_t(1) << (SIGPIPE - 1);
-        timespec now = {0, 0};
-        syscall(SYS_rt_sigtimedwait, &pipe, nullptr, &now, sizeof pipe);
-      }
-      if (w <= 0) break;
-      off += int(w);
-    }
+    send_line(fd, buf, n);
     n = 0;
   }
 };
