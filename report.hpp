@@ -27,9 +27,10 @@ struct Story {
 [[gnu::noinline]] inline void report_trouble(const Settings &set, const char *what) {
   int err = errno;
   if (set.verbosity < kWarn) return;
+  char buf[24];
   Out o = message(*set.who, kWarn);
   ((o << "cannot " << what << " the report file '").quoted(set.report) << "': "
-   << (err ? strerror(err) : "short write") << '\n').flush();
+   << (err ? describe_error(err, buf) : "short write") << '\n').flush();
 }
 
 // Opened when remit starts, so that a path that cannot work is said before
@@ -128,13 +129,6 @@ inline void sig(const char *pre, int sig) {
 }
 }  // namespace json
 
-// The one place the report leaves remit: one write, never retried (a full
-// pipe or a full disk must not hold up the exit), at most one warning.
-inline void send_report(const Settings &set, int fd, const char *buf, int len) {
-  errno = 0;
-  if (write(fd, buf, size_t(len)) != len) report_trouble(set, "write");
-}
-
 // The report itself.  Strings have their share of the 4096 bytes: the
 // program 1 KiB, the rule 512 bytes, the arguments whatever is left, so
 // every other field always fits.
@@ -148,7 +142,8 @@ inline void send_report(const Settings &set, int fd, const char *buf, int len) {
   num(",\"pid\":", pid);
   raw(st.exec_errno ? ",\"ended\":\"not started\""
                     : end.signaled ? ",\"ended\":\"killed\"" : ",\"ended\":\"exited\"");
-  if (st.exec_errno) str(",\"error\":", strerror(st.exec_errno), n + 128);
+  char why[24];
+  if (st.exec_errno) str(",\"error\":", describe_error(st.exec_errno, why), n + 128);
   if (end.signaled) sig(",\"signal\":", end.value);
   else num(",\"code\":", end.value);
   raw(",\"signals\":[");
@@ -182,5 +177,8 @@ inline void send_report(const Settings &set, int fd, const char *buf, int len) {
   // A file is emptied only now (stderr never: it is not remit's to empty),
   // so that a longer report from the last run cannot show through.
   if (fd != 2 && ftruncate(fd, 0)) {}  // a FIFO or a device has nothing to empty
-  send_report(set, fd, buf, n);
+  // Through send_line, as every message: never waits (a full pipe or a
+  // stalled terminal must not hold up the exit), at most one warning.
+  errno = 0;
+  if (!send_line(fd, buf, n)) report_trouble(set, "write");
 }

@@ -446,14 +446,15 @@ inline const char *describe_signal(int sig, char *buf) {
 }
 
 // What glibc's strerror(3) says of the errors remit can meet (exec, vfork,
-// prctl, the terminal ioctls), as the peers print them.  musl's words differ
-// for some ("Not a tty", "Symbolic link loop") and its table is 2 KB; an
-// error not listed is shown by number.  buf: 24 bytes.
+// prctl, the terminal ioctls, the report file), as the peers print them.
+// musl's words differ for some ("Not a tty", "Symbolic link loop") and its
+// table is 2 KB; an error not listed is shown by number.  buf: 24 bytes.
 inline const char *describe_error(int e, char *buf) {
   static const uint8_t kCodes[] = {EPERM,  ENOENT,  EIO,    E2BIG,  ENOEXEC, EBADF,
                                    EAGAIN, ENOMEM,  EACCES, EFAULT, ENOTDIR, EISDIR,
                                    EINVAL, ENFILE,  EMFILE, ENOTTY, ETXTBSY, ENAMETOOLONG,
-                                   ELOOP,  ELIBBAD, ENOSYS};
+                                   ELOOP,  ELIBBAD, ENOSYS, ENXIO,  EROFS,   ENOSPC,
+                                   EFBIG,  EPIPE};
   static const char kText[] =
       "Operation not permitted\0No such file or directory\0Input/output error\0"
       "Argument list too long\0Exec format error\0Bad file descriptor\0"
@@ -461,7 +462,9 @@ inline const char *describe_error(int e, char *buf) {
       "Bad address\0Not a directory\0Is a directory\0Invalid argument\0"
       "Too many open files in system\0Too many open files\0Inappropriate ioctl for device\0"
       "Text file busy\0File name too long\0Too many levels of symbolic links\0"
-      "Accessing a corrupted shared library\0Function not implemented";
+      "Accessing a corrupted shared library\0Function not implemented\0"
+      "No such device or address\0Read-only file system\0No space left on device\0"
+      "File too large\0Broken pipe";
   const char *p = kText;
   for (uint8_t c : kCodes) {
     if (c == e) return p;
