@@ -50,10 +50,27 @@ void set_action(int sig, void (*handler)(int), KAction *old = nullptr) {
   syscall(SYS_rt_sigaction, sig, &act, old, sizeof(SigSet));
 }
 
+// The kernel's original timespec: two longs.  On 32-bit targets musl's
+// own has a 64-bit time_t (musl 1.2) and goes with the *_time64 calls,
+// which qemu-user 7 (Debian 12's) does not know; the old calls take this
+// one everywhere.  Relative waits (under 2^31 ms) always fit it.
+struct OldTimespec { long tv_sec, tv_nsec; };
+
+// The raw call: musl's clock_gettime finds the vDSO's first, which takes
+// 900 bytes of ELF parsing, to save a microsecond a few times per run.
+// The wall clock (for --report) tries the 64-bit call first, for 2038.
+#ifdef SYS_clock_gettime32  // musl's name for the old call there
+#define SYS_clock_gettime SYS_clock_gettime32
+#endif
 int64_t now_ms(clockid_t clock = CLOCK_MONOTONIC) {
+#ifdef SYS_clock_gettime64
   timespec ts;
-  clock_gettime(clock, &ts);
-  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  if (syscall(SYS_clock_gettime64, clock, &ts) == 0)
+    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+#endif
+  OldTimespec old;
+  syscall(SYS_clock_gettime, clock, &old);
+  return int64_t(old.tv_sec) * 1000 + old.tv_nsec / 1000000;
 }
 
 // A signal remit raised at itself: SIGPIPE or SIGXFSZ from one of its own
@@ -75,7 +92,7 @@ bool raised_by_self(const siginfo_t &info) {
 // Returns the signal, or 0 when the deadline passed.
 int next_signal(int64_t deadline_ms) {
   static const SigSet all = kAllSignals, chld = bit(SIGCHLD);
-  static const timespec now = {0, 0};
+  static const OldTimespec now = {0, 0};
   siginfo_t info;
   for (;;) {
     // SIGCHLD first.  rt_sigtimedwait hands out the signals sent to the
@@ -85,7 +102,7 @@ int next_signal(int64_t deadline_ms) {
     // with it.  Checked with no timeout, it costs a call per signal taken
     // and nothing while remit sleeps.
     if (syscall(SYS_rt_sigtimedwait, &chld, nullptr, &now, sizeof(SigSet)) == SIGCHLD) return SIGCHLD;
-    timespec ts, *tp = nullptr;
+    OldTimespec ts, *tp = nullptr;
     if (deadline_ms >= 0) {
       int64_t left = deadline_ms - now_ms();
       if (left <= 0) return 0;

@@ -8,6 +8,8 @@
  *   arch_child wait CODE    block every signal, say "ready PPID PID" (remit's
  *                           pid and ours), take one signal, say "got N",
  *                           exit CODE
+ *   arch_child hold CODE    the same, but take signals and say "got N"
+ *                           until killed
  *   arch_child die NAME     die by that signal
  *   arch_child probe N      say "yes" if signal N can be sent to and
  *                           received by this process here, else "no"
@@ -41,12 +43,14 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "exit")) return atoi(arg);
   if (!strcmp(mode, "say")) return puts(arg) < 0;
   if (!strcmp(mode, "num")) return printf("%d\n", by_name(arg)) < 0;
-  if (!strcmp(mode, "wait")) {
+  if (!strcmp(mode, "wait") || !strcmp(mode, "hold")) {
     int sig;
     sigprocmask(SIG_SETMASK, &all, NULL);
     printf("ready %d %d\n", (int)getppid(), (int)getpid());
-    if (sigwait(&all, &sig)) return 101;
-    printf("got %d\n", sig);
+    do {
+      if (sigwait(&all, &sig)) return 101;
+      printf("got %d\n", sig);
+    } while (mode[0] == 'h');
     return atoi(arg);
   }
   if (!strcmp(mode, "die")) {
