@@ -114,7 +114,9 @@ struct Out {
   Out &operator<<(long v) {
     char tmp[24];
     int i = sizeof tmp;
-    uint64_t u = v < 0 ? uint64_t(-(v + 1)) + 1 : uint64_t(v);
+    // unsigned long, not uint64_t: 64-bit division on a 32-bit target
+    // would bring libgcc's __udivdi3 along (2 KB on mipsel).
+    unsigned long u = v < 0 ? (unsigned long)(-(v + 1)) + 1 : (unsigned long)v;
     do tmp[--i] = char('0' + u % 10); while (u /= 10);
     if (v < 0) tmp[--i] = '-';
     return put(tmp + i, int(sizeof tmp) - i);
