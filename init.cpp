@@ -7,6 +7,7 @@
 // a signal context, and no timeout unless a stop is in progress, so an idle
 // remit never wakes up.
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -58,19 +59,23 @@ struct OldTimespec { long tv_sec, tv_nsec; };
 
 // The raw call: musl's clock_gettime finds the vDSO's first, which takes
 // 900 bytes of ELF parsing, to save a microsecond a few times per run.
-// The wall clock (for --report) tries the 64-bit call first, for 2038.
+// The 64-bit call first where there is one (the wall clock passes 2038).
 #ifdef SYS_clock_gettime32  // musl's name for the old call there
 #define SYS_clock_gettime SYS_clock_gettime32
 #endif
-int64_t now_ms(clockid_t clock = CLOCK_MONOTONIC) {
+OldTimespec read_clock(clockid_t clock) {
 #ifdef SYS_clock_gettime64
   timespec ts;
-  if (syscall(SYS_clock_gettime64, clock, &ts) == 0)
-    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+  if (syscall(SYS_clock_gettime64, clock, &ts) == 0) return {long(ts.tv_sec), ts.tv_nsec};
 #endif
   OldTimespec old;
   syscall(SYS_clock_gettime, clock, &old);
-  return int64_t(old.tv_sec) * 1000 + old.tv_nsec / 1000000;
+  return old;
+}
+
+int64_t now_ms() {
+  OldTimespec t = read_clock(CLOCK_MONOTONIC);
+  return int64_t(t.tv_sec) * 1000 + t.tv_nsec / 1000000;
 }
 
 // A signal remit raised at itself: SIGPIPE or SIGXFSZ from one of its own
@@ -180,13 +185,23 @@ void register_subreaper(const Settings &set) {
   expand(o, who, text, level, program, detail ? detail : n.str()).flush();
 }
 
+// The terminal calls, raw: musl's ioctl() converts time64 structures on
+// 32-bit targets (800 bytes on mipsel), and these carry none.  -1 when fd
+// is no terminal (so no isatty() first: a process group is never -1).
+long term_ioctl(unsigned long request, void *arg) { return syscall(SYS_ioctl, 0, request, arg); }
+pid_t foreground() {
+  pid_t pgrp;
+  return term_ioctl(TIOCGPGRP, &pgrp) ? -1 : pgrp;
+}
+void set_foreground(pid_t pgrp) { term_ioctl(TIOCSPGRP, &pgrp); }
+
 // dumb-init's hand-off: give up the terminal, so that the child's new
 // session can take it as its controlling terminal (job control works on a
 // pty, `docker run -it`).  A session leader that does so gets SIGHUP and
 // SIGCONT from the kernel; the first of each is then not passed on.
 void give_up_terminal(Run &run) {
   const Settings &set = run.set;
-  if (ioctl(0, TIOCNOTTY) < 0) {
+  if (term_ioctl(TIOCNOTTY, nullptr) < 0) {
     int e = errno;
     char buf[24];
     narrate(set, &Narration::detach_failed, e, 0, describe_error(e, buf));
@@ -201,20 +216,48 @@ void give_up_terminal(Run &run) {
 // Starts the program.  vfork keeps start-up cheap and lets the child report
 // a failed exec through shared memory before remit goes on.  Returns the
 // pid, or -1 with *status set after saying why the program could not run.
+// execvp(3), as musl and glibc search: each PATH entry in turn (an empty
+// one is the current directory), past those where the file is missing or
+// not a directory; EACCES is kept if no other entry did better.  musl's
+// own brings 750 bytes of string functions.
+void exec_in_path(char **argv) {
+  const char *file = argv[0], *path = getenv("PATH");
+  if (strchr(file, '/')) return (void)execve(file, argv, environ);
+  if (!path) path = "/usr/local/bin:/bin:/usr/bin";
+  size_t len = strlen(file);
+  if (len > NAME_MAX) return (void)(errno = ENAMETOOLONG);
+  bool denied = false;
+  for (const char *p = path, *end;; p = end + 1) {
+    for (end = p; *end && *end != ':';) end++;
+    size_t n = size_t(end - p);
+    if (n < PATH_MAX) {  // a longer entry cannot name a directory: skipped
+      char buf[PATH_MAX + NAME_MAX + 1];
+      memcpy(buf, p, n);
+      if (n) buf[n++] = '/';
+      memcpy(buf + n, file, len + 1);
+      execve(buf, argv, environ);
+      if (errno == EACCES) denied = true;
+      else if (errno != ENOENT && errno != ENOTDIR) return;
+    }
+    if (!*end) break;
+  }
+  if (denied) errno = EACCES;
+}
+
 pid_t spawn(Run &run, int *status) {
   const Settings &set = run.set;
   char **argv = set.child_argv;
-  bool take_terminal = isatty(0) && tcgetpgrp(0) == getpgrp();
+  bool take_terminal = foreground() == getpgrp();
   volatile int exec_errno = 0;
   if (set.new_session) give_up_terminal(run);
   pid_t pid = vfork();
   if (pid == 0) {
     // Its own process group (or session), so that Ctrl-C on a terminal
     // reaches the program and not remit; and the terminal's foreground, if
-    // remit had it.  SIGTTOU is still blocked here, so tcsetpgrp works.
+    // remit had it.  SIGTTOU is still blocked here, so TIOCSPGRP works.
     if (set.new_session) {
       setsid();
-      if (ioctl(0, TIOCSCTTY, 0) < 0) {
+      if (term_ioctl(TIOCSCTTY, nullptr) < 0) {
         char buf[24];
         narrate(set, &Narration::attach_failed, errno, 0, describe_error(errno, buf));
       }
@@ -222,11 +265,11 @@ pid_t spawn(Run &run, int *status) {
     } else if (set.who->own_group || set.group) {  // dumb-init -c: ours, unless
                                                    // REMIT_GROUP needs one
       setpgid(0, 0);
-      if (take_terminal) tcsetpgrp(0, getpid());
+      if (take_terminal) set_foreground(getpid());
     }
     if (run.chld_ignored) set_action(SIGCHLD, SIG_IGN);
     set_mask(SIG_SETMASK, &run.child_mask, nullptr);
-    execvp(argv[0], argv);
+    exec_in_path(argv);
     if (errno == ENOEXEC) {
       // A script without "#!".  glibc's execvp, and so tini and dumb-init,
       // run it with /bin/sh; musl's gives up.  Let sh find it and do that.
@@ -308,8 +351,13 @@ void forward(Run &run, int sig) {
 void note(Story &st, int sig) {
   if (st.nsigs < sizeof st.sigs) st.sigs[st.nsigs++] = uint8_t(sig);
   else st.dropped++;
-  if ((kStopSignals & bit(sig)) && !st.stop_sig)
-    st.stop_sig = uint8_t(sig), st.stop_at = now_ms(), st.stop_wall = now_ms(CLOCK_REALTIME);
+  if ((kStopSignals & bit(sig)) && !st.stop_sig) {
+    // Seconds as unsigned 32 bits: right until 2106, even where long is
+    // 32 bits.
+    OldTimespec wall = read_clock(CLOCK_REALTIME);
+    st.stop_sig = uint8_t(sig), st.stop_at = now_ms();
+    st.stop_wall_s = uint32_t(wall.tv_sec), st.stop_wall_ms = uint16_t(wall.tv_nsec / 1000000);
+  }
 }
 
 void on_signal(Run &run, int sig) {
@@ -363,7 +411,7 @@ void on_time(Run &run) {
 // also reaches the loop, which forwards it again: harmless.)
 void follow_child_stop(const Run &run) {
   kill(getpid(), SIGSTOP);
-  if (tcgetpgrp(0) == getpgrp()) tcsetpgrp(0, run.child);
+  if (foreground() == getpgrp()) set_foreground(run.child);
   kill(-run.child, SIGCONT);
 }
 

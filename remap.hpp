@@ -501,24 +501,31 @@ inline Error parse_duration(const char *text, uint32_t *ms) {
   const char *p = text, *end = text;
   while (*end) end++;
   int len = int(end - text);
-  uint64_t whole = 0, frac = 0, frac_div = 1;
+  uint64_t whole = 0;
   if (!is_digit(*p)) return fail("expected a number with an optional unit ms, s or m", text, len);
   for (; is_digit(*p); p++) {
     whole = whole * 10 + uint64_t(*p - '0');
     if (whole > kMaxDurationMs) return fail("duration is too long", text, len);
   }
+  const char *frac = nullptr;
   if (*p == '.') {
-    p++;
+    frac = ++p;
     if (!is_digit(*p)) return fail("expected digits after '.'", text, len);
-    for (; is_digit(*p); p++)
-      if (frac_div < 1000000) frac = frac * 10 + uint64_t(*p - '0'), frac_div *= 10;
+    while (is_digit(*p)) p++;
   }
-  uint64_t unit;
+  const char *unit_at = p;
+  uint32_t unit;
   if (p == end || same_word(p, int(end - p), "S")) unit = 1000;
   else if (same_word(p, int(end - p), "MS")) unit = 1;
   else if (same_word(p, int(end - p), "M")) unit = 60000;
   else return fail("unknown unit (use ms, s or m)", text, len, p, end);
-  uint64_t v = whole * unit + frac * unit / frac_div;
+  // The fraction's first six digits, in µs, each digit worth a tenth of
+  // the one before: exact for s and m, and 32-bit arithmetic (a 64-bit
+  // division would bring libgcc's along on 32-bit targets).
+  uint32_t frac_us = 0, scale = unit * 1000;
+  for (int k = 0; frac && frac + k < unit_at && k < 6; k++)
+    scale /= 10, frac_us += uint32_t(frac[k] - '0') * scale;
+  uint64_t v = whole * unit + frac_us / 1000;
   if (v > kMaxDurationMs) return fail("duration is too long", text, len);
   *ms = uint32_t(v);
   return Error{};

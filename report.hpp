@@ -19,7 +19,8 @@ struct Story {
   bool grace_kill = false; // the grace period ran out: SIGKILL sent
   int exec_errno = 0;      // the program could not be started
   int64_t stop_at = 0;     // when stop_sig came (monotonic ms)
-  int64_t stop_wall = 0;   // the same, wall clock (ms since the epoch)
+  uint32_t stop_wall_s = 0;   // the same, wall clock: s since the epoch
+  uint16_t stop_wall_ms = 0;  // and ms
   int64_t end_at = 0;      // when the program's end was seen (monotonic ms)
 };
 
@@ -112,12 +113,12 @@ inline void sig(const char *pre, int sig) {
   str(pre, remap::signal_name(sig, name), kSize);
 }
 
-// "2026-11-25T06:05:13.123Z" from milliseconds since the epoch, the
+// "2026-11-25T06:05:13.123Z" from seconds since the epoch and ms, the
 // digits filled in from the right.  Every fourth year is a leap year:
 // true from 1901 to 2099, and smaller than the general rule.
-[[gnu::noinline]] inline void when(int64_t ms) {
+[[gnu::noinline]] inline void when(uint32_t secs, int ms) {
   static const uint8_t kMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int days = int(ms / 86400000), t = int(ms % 86400000), year = 1970, month = 0;
+  int days = int(secs / 86400), t = int(secs % 86400) * 1000 + ms, year = 1970, month = 0;
   for (int len; days >= (len = 365 + (year % 4 == 0)); year++) days -= len;
   for (int len; days >= (len = kMonth[month] + (month == 1 && year % 4 == 0)); month++) days -= len;
   int v[] = {t % 1000, t / 1000 % 60, t / 60000 % 60, t / 3600000, days + 1, month + 1, year};
@@ -152,7 +153,7 @@ inline void sig(const char *pre, int sig) {
   if (st.dropped) num(",\"signals_dropped\":", st.dropped);
   if (st.stop_sig) {
     sig(",\"stop_signal\":", st.stop_sig);
-    raw(",\"stop_signal_at\":"), when(st.stop_wall);
+    raw(",\"stop_signal_at\":"), when(st.stop_wall_s, st.stop_wall_ms);
     num(",\"stop_ms\":", long(st.end_at - st.stop_at));
   }
   raw(st.grace_kill ? ",\"grace_kill\":true,\"rule\":" : ",\"grace_kill\":false,\"rule\":");
