@@ -89,8 +89,12 @@ int64_t now_ms() {
 // (A standard signal is pending at most once: one sent from outside in the
 // moment between remit's failed write and its next wait merges with the
 // self-raised one and is dropped with it.)
+// The SIGHUP and SIGCONT the kernel sends when remit gives up its terminal
+// (dumb-init's hand-off) come as from remit too: those are taken, and
+// on_signal says and drops them as dumb-init does.
 bool raised_by_self(const siginfo_t &info) {
-  return (info.si_code == SI_USER || info.si_code == SI_TKILL) && info.si_pid == getpid();
+  return (info.si_code == SI_USER || info.si_code == SI_TKILL) && info.si_pid == getpid() &&
+         info.si_signo != SIGHUP && info.si_signo != SIGCONT;
 }
 
 // Waits for any signal, until deadline_ms (monotonic) if it is not -1.
