@@ -28,6 +28,12 @@ t::Proc g_dockerd;                              // the private dockerd, when sta
 std::vector<std::string> g_pods;                // pod ids, whose cgroups Podman leaves
 std::vector<std::string> g_env;                 // environment of the engine commands
 
+// Criterion kills a test at its timeout (900 s) without running .fini, which
+// would leave dockerd, containers and mounts behind: every wait is cut at
+// this time instead, 600 s into the test, then 240 s more for cleanup().
+double g_deadline;
+double until(double seconds) { return std::min(t::now() + seconds, g_deadline); }
+
 // Debian's engines and what they run (containerd, runc, conmon), whatever
 // PATH the tests were started with: /usr/local/bin/docker may be another client.
 const char *kPath = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
@@ -38,13 +44,14 @@ std::string init_bin() {
   return e && *e ? e : t::remit();
 }
 
-// Runs a command to the end and forgets its scratch files.  Past `limit` it
-// is killed and reported as failed, without an assertion: cleanup() uses it.
+// Runs a command to the end and forgets its scratch files.  Past `limit` (or
+// g_deadline) it is killed and reported as failed, without an assertion:
+// cleanup() uses it.
 t::Result cmd(const std::vector<std::string> &argv, double limit = 120) {
   t::Proc p = t::start(Spec{argv, g_env});
   int st = 0;
   pid_t done = 0;
-  for (double end = t::now() + limit; (done = waitpid(p.pid, &st, WNOHANG)) == 0 && t::now() < end;)
+  for (double end = until(limit); (done = waitpid(p.pid, &st, WNOHANG)) == 0 && t::now() < end;)
     t::sleep_s(0.01);
   if (done != p.pid) kill(-p.pid, SIGKILL), kill(p.pid, SIGKILL), waitpid(p.pid, &st, 0);
   t::Result r;
@@ -52,7 +59,7 @@ t::Result cmd(const std::vector<std::string> &argv, double limit = 120) {
   r.code = r.exited ? WEXITSTATUS(st) : 0;
   r.sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
   r.out = p.out();
-  r.err = p.err() + (done == p.pid ? "" : "\n(killed: still running after its limit)");
+  r.err = p.err() + (done == p.pid ? "" : "\n(killed: still running after its limit or the test's time budget)");
   unlink(p.out_path.c_str()), unlink(p.err_path.c_str()), rmdir(p.dir.c_str());
   return r;
 }
@@ -93,7 +100,7 @@ bool alive(pid_t pid) {
 // Stops a process with TERM, then KILL if it is still there after `grace`.
 void stop_process(pid_t pid, bool ours, double grace) {
   kill(pid, SIGTERM);
-  for (double end = t::now() + grace; t::now() < end; t::sleep_s(0.05)) {
+  for (double end = until(grace); t::now() < end; t::sleep_s(0.05)) {
     if (ours ? waitpid(pid, nullptr, WNOHANG) == pid : !alive(pid)) return;
   }
   kill(pid, SIGKILL);
@@ -101,6 +108,7 @@ void stop_process(pid_t pid, bool ours, double grace) {
 }
 
 void cleanup() {
+  g_deadline = t::now() + 240;
   for (size_t i = g_undo.size(); i-- > 0;) cmd(g_undo[i], 120);
   g_undo.clear();
   if (g_dockerd.pid > 0 && !g_dockerd.reaped) {
@@ -211,7 +219,7 @@ Engine start_docker() {
                                "--config-file", g_dir + "/daemon.json"},
                               g_env});
     e.log = g_dockerd.err_path;
-    for (double end = t::now() + 60; t::now() < end; t::sleep_s(0.1)) {
+    for (double end = until(60); t::now() < end; t::sleep_s(0.1)) {
       int st;
       if (waitpid(g_dockerd.pid, &st, WNOHANG) == g_dockerd.pid) {
         g_dockerd.reaped = true;
@@ -223,7 +231,7 @@ Engine start_docker() {
     if (!g_dockerd.reaped) stop_process(g_dockerd.pid, true, 30), g_dockerd.reaped = true;
     cmd({"rm", "-rf", g_dockerd.dir, g_dir + "/data", g_dir + "/x"});
   }
-  cr_assert_fail("dockerd did not start (waited 60 s for it to answer):%s", errors.c_str());
+  cr_assert_fail("dockerd did not start (waited up to 60 s for it to answer):%s", errors.c_str());
   return e;
 }
 
@@ -262,7 +270,7 @@ void import_image(const Engine &e, const std::string &tar) { e.must({"import", t
 // exited (`ready` false) with the log that says why.
 std::string wait_nats(const Engine &e, const std::string &name, bool ready) {
   std::string logs;
-  for (double end = t::now() + 60; t::now() < end; t::sleep_s(0.1)) {
+  for (double end = until(60); t::now() < end; t::sleep_s(0.1)) {
     t::Result r = e({"logs", name});
     logs = r.out + r.err;
     if (ready && logs.find("Server is ready") != std::string::npos) return logs;
@@ -273,7 +281,7 @@ std::string wait_nats(const Engine &e, const std::string &name, bool ready) {
       return logs;
     }
   }
-  cr_assert_fail("%s: waited 60 s for %s; its log: %s", name.c_str(),
+  cr_assert_fail("%s: waited up to 60 s for %s; its log: %s", name.c_str(),
                  ready ? "\"Server is ready\" in the container's log" : "the container to exit",
                  tail(logs).c_str());
   return logs;
@@ -336,6 +344,7 @@ void three_cases(const Engine &e, const std::string &how, const std::vector<std:
 void fresh() {
   g_dir.clear(), g_undo.clear(), g_pods.clear(), g_env = {kPath};
   g_dockerd = t::Proc{};
+  g_deadline = t::now() + 600;
 }
 
 }  // namespace
@@ -372,10 +381,20 @@ Test(engines, podman_pod_stop_ends_infra_remit_p_and_a_member_under_init) {
   Engine e = start_podman();
   import_image(e, tar);
   g_pods.push_back(e.must({"pod", "create", "--name", "pod", "--network", "none"}));
-  e.must({"run", "-d", "--pod", "pod", "--name", "member", "--init", "--init-path", init_bin(),
-          "-e", "REMIT_MAP=1@TERM=0", kImage, "/usr/sbin/nats-server", "-a", "127.0.0.1"});
-  wait_nats(e, "member", true);
   std::string infra = e.must({"pod", "inspect", "-f", "{{.InfraContainerID}}", "pod"});
+  // The member joins the infra's namespaces, so it cannot start when the
+  // infra did not stay up: say what the infra did.
+  t::Result run = e({"run", "-d", "--pod", "pod", "--name", "member", "--init", "--init-path",
+                     init_bin(), "-e", "REMIT_MAP=1@TERM=0", kImage, "/usr/sbin/nats-server",
+                     "-a", "127.0.0.1"});
+  if (!run.exited || run.code != 0) {
+    t::Result log = e({"logs", infra});
+    cr_assert_fail("podman run --pod failed (%d): %s\nthe pod's infra container (catatonit -P) "
+                   "is '%s'; its log: %s", run.status(), run.err.c_str(),
+                   e.inspect(infra, "{{.State.Status}} {{.State.ExitCode}}").c_str(),
+                   tail(log.out + log.err).c_str());
+  }
+  wait_nats(e, "member", true);
   std::string cmdline = e.inspect(infra, "{{.Path}} {{.Args}}");
   cr_assert(cmdline == "/catatonit [-P]", "the infra container runs '%s', not catatonit -P",
             cmdline.c_str());
