@@ -13,6 +13,7 @@
 // An engine that cannot start fails the test with its own error.
 #include "harness.hpp"
 
+#include <sys/file.h>
 #include <sys/mount.h>
 
 using t::Spec;
@@ -23,6 +24,7 @@ const char *kImage = "remit-engines:test";
 
 // What the current test made, for cleanup() even when an assertion failed.
 std::string g_dir;                              // scratch root: removed with everything in it
+int g_lock = -1;                                // g_dir open and locked while the test lives
 std::vector<std::vector<std::string>> g_undo;   // commands run at cleanup, last first
 t::Proc g_dockerd;                              // the private dockerd, when started
 std::vector<std::string> g_pods;                // pod ids, whose cgroups Podman leaves
@@ -107,22 +109,26 @@ void stop_process(pid_t pid, bool ours, double grace) {
   if (ours) waitpid(pid, nullptr, 0);
 }
 
+// Stops the process a pidfile under g_dir names, if it is still one of this
+// dir's (its command line names the dir: the pid may have been reused).
+void stop_by_pidfile(const std::string &pidfile, double grace) {
+  pid_t pid = atoi(t::slurp(g_dir + pidfile).c_str());
+  if (pid > 0 && alive(pid) &&
+      t::slurp("/proc/" + std::to_string(pid) + "/cmdline").find(g_dir) != std::string::npos)
+    stop_process(pid, false, grace);
+}
+
 void cleanup() {
   g_deadline = t::now() + 240;
   for (size_t i = g_undo.size(); i-- > 0;) cmd(g_undo[i], 120);
   g_undo.clear();
-  if (g_dockerd.pid > 0 && !g_dockerd.reaped) {
-    // dockerd stops the containerd it started; if it was killed instead,
-    // containerd is stopped here, found by the pidfile it left.
-    stop_process(g_dockerd.pid, true, 30);
-    std::string pidfile = g_dir + "/x/containerd/containerd.pid";
-    pid_t c = atoi(t::slurp(pidfile).c_str());
-    if (c > 0 && alive(c) && t::slurp("/proc/" + std::to_string(c) + "/cmdline").find(g_dir) !=
-                                 std::string::npos)
-      stop_process(c, false, 10);
-    g_dockerd.reaped = true;
-  }
+  if (g_dockerd.pid > 0 && !g_dockerd.reaped) stop_process(g_dockerd.pid, true, 30);
+  g_dockerd.reaped = true;
   if (g_dockerd.pid > 0) cmd({"rm", "-rf", g_dockerd.dir});
+  // The dockerd of a run that was killed (see sweep()), and the containerd
+  // a killed dockerd leaves (dockerd stops it when it stops well).
+  if (!g_dir.empty())
+    stop_by_pidfile("/dockerd.pid", 30), stop_by_pidfile("/x/containerd/containerd.pid", 10);
   // Podman 4.3 with cgroupfs on cgroup v1 removes a pod's cgroup from every
   // hierarchy but name=systemd and the unified one; empty, they can go.
   for (const std::string &id : g_pods)
@@ -143,6 +149,7 @@ void cleanup() {
   for (size_t i = points.size(); i-- > 0;) umount2(points[i].c_str(), MNT_DETACH);
   cmd({"rm", "-rf", g_dir});
   g_dir.clear();
+  if (g_lock >= 0) close(g_lock), g_lock = -1;
 }
 
 // The scratch dir and the image's tarball: busybox (its applets as
@@ -151,8 +158,14 @@ void cleanup() {
 std::string make_image_tar() {
   if (geteuid() != 0) cr_assert_fail("the engines need root: run make test as root");
   char tmpl[] = "/tmp/remit-engines-XXXXXX";
+  // Locked from its creation on, under the lock on /tmp that sweep() takes.
+  int tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  flock(tmp, LOCK_EX);
   cr_assert(mkdtemp(tmpl), "mkdtemp failed");
   g_dir = tmpl;
+  g_lock = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  flock(g_lock, LOCK_EX);
+  close(tmp);
   std::string rootfs = g_dir + "/rootfs";
   for (const char *d : {"/bin", "/proc", "/dev", "/sys", "/tmp", "/etc", "/run"})
     mkdirs(rootfs + d);
@@ -239,6 +252,19 @@ Engine start_docker() {
 // the init under test as the helper `catatonit` a pod's infra runs, and
 // file locks in its tmpdir: a fresh Podman frees every lock of the shared
 // /dev/shm/libpod_lock when it starts, the other Podman test's included.
+Engine podman() {
+  g_env.push_back("CONTAINERS_CONF=" + g_dir + "/containers.conf");
+  g_env.push_back("CONTAINERS_STORAGE_CONF=" + g_dir + "/storage.conf");
+  Engine e{"podman",
+           {"/usr/bin/podman", "--root", g_dir + "/root", "--runroot", g_dir + "/run",
+            "--tmpdir", g_dir + "/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
+            "--events-backend", "file"},
+           ""};
+  g_undo.push_back(e.argv), g_undo.back().insert(g_undo.back().end(), {"rm", "-f", "-a"});
+  g_undo.push_back(e.argv), g_undo.back().insert(g_undo.back().end(), {"pod", "rm", "-f", "-a"});
+  return e;
+}
+
 Engine start_podman() {
   std::string helpers = g_dir + "/helpers";
   copy_file(init_bin(), helpers + "/catatonit");
@@ -251,15 +277,7 @@ Engine start_podman() {
   // Not the host's storage.conf either (its options, additional image stores).
   std::ofstream(g_dir + "/storage.conf") << "[storage]\ndriver = \"vfs\"\nrunroot = \"" << g_dir
                                           << "/run\"\ngraphroot = \"" << g_dir << "/root\"\n";
-  g_env.push_back("CONTAINERS_CONF=" + g_dir + "/containers.conf");
-  g_env.push_back("CONTAINERS_STORAGE_CONF=" + g_dir + "/storage.conf");
-  Engine e{"podman",
-           {"/usr/bin/podman", "--root", g_dir + "/root", "--runroot", g_dir + "/run",
-            "--tmpdir", g_dir + "/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
-            "--events-backend", "file"},
-           ""};
-  g_undo.push_back(e.argv), g_undo.back().insert(g_undo.back().end(), {"rm", "-f", "-a"});
-  g_undo.push_back(e.argv), g_undo.back().insert(g_undo.back().end(), {"pod", "rm", "-f", "-a"});
+  Engine e = podman();
   e.must({"info", "--format", "{{.Host.OCIRuntime.Name}}"});
   return e;
 }
@@ -347,9 +365,37 @@ void fresh() {
   g_deadline = t::now() + 600;
 }
 
+// A run killed from outside (the runner interrupted or killed) never ran
+// cleanup(): every test holds a lock on its scratch dir while it lives, and
+// this clears each unlocked one before a test starts: its dockerd (found by
+// its pidfile), its Podman pods and containers, mounts and files.
+void sweep() {
+  int tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  flock(tmp, LOCK_EX);
+  DIR *d = opendir("/tmp");
+  for (dirent *ent; d && (ent = readdir(d));) {
+    if (strncmp(ent->d_name, "remit-engines-", 14) != 0) continue;
+    fresh();
+    g_dir = std::string("/tmp/") + ent->d_name;
+    g_lock = open(g_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (g_lock < 0 || flock(g_lock, LOCK_EX | LOCK_NB) != 0) {
+      if (g_lock >= 0) close(g_lock), g_lock = -1;
+      continue;
+    }
+    if (access((g_dir + "/containers.conf").c_str(), F_OK) == 0) {
+      std::istringstream pods(podman()({"pod", "ps", "-q", "--no-trunc"}).out);
+      for (std::string id; pods >> id;) g_pods.push_back(id);
+    }
+    cleanup();
+  }
+  if (d) closedir(d);
+  close(tmp);
+  fresh();
+}
+
 }  // namespace
 
-TestSuite(engines, .init = fresh, .fini = cleanup, .timeout = 900);
+TestSuite(engines, .init = sweep, .fini = cleanup, .timeout = 900);
 
 // docker run with remit as the entrypoint, then docker run --init (remit as
 // /sbin/docker-init, where it answers as tini).
