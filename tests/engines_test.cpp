@@ -32,9 +32,18 @@ std::vector<std::string> g_env;                 // environment of the engine com
 
 // Criterion kills a test at its timeout (900 s) without running .fini, which
 // would leave dockerd, containers and mounts behind: every wait is cut at
-// this time instead, 600 s into the test, then 240 s more for cleanup().
+// this time instead: 60 s for sweep(), 540 s for the test, 240 s for cleanup().
 double g_deadline;
 double until(double seconds) { return std::min(t::now() + seconds, g_deadline); }
+
+// /tmp, locked (bounded wait): sweep() holds it while it picks scratch dirs,
+// a test while it creates and locks its own.  -1 when it could not be had.
+int lock_tmp() {
+  int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  for (double end = until(60); fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0; t::sleep_s(0.05))
+    if (t::now() > end) close(fd), fd = -1;
+  return fd;
+}
 
 // Debian's engines and what they run (containerd, runc, conmon), whatever
 // PATH the tests were started with: /usr/local/bin/docker may be another client.
@@ -118,8 +127,7 @@ void stop_by_pidfile(const std::string &pidfile, double grace) {
     stop_process(pid, false, grace);
 }
 
-void cleanup() {
-  g_deadline = t::now() + 240;
+void clear() {
   for (size_t i = g_undo.size(); i-- > 0;) cmd(g_undo[i], 120);
   g_undo.clear();
   if (g_dockerd.pid > 0 && !g_dockerd.reaped) stop_process(g_dockerd.pid, true, 30);
@@ -152,6 +160,11 @@ void cleanup() {
   if (g_lock >= 0) close(g_lock), g_lock = -1;
 }
 
+void cleanup() {
+  g_deadline = t::now() + 240;
+  clear();
+}
+
 // The scratch dir and the image's tarball: busybox (its applets as
 // symlinks), nats-server and its libraries, the init as /remit, and a
 // nats config that does not parse.
@@ -159,8 +172,9 @@ std::string make_image_tar() {
   if (geteuid() != 0) cr_assert_fail("the engines need root: run make test as root");
   char tmpl[] = "/tmp/remit-engines-XXXXXX";
   // Locked from its creation on, under the lock on /tmp that sweep() takes.
-  int tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  flock(tmp, LOCK_EX);
+  int tmp = lock_tmp();
+  cr_assert(tmp >= 0, "waited 60 s for a lock on /tmp (another engines test clearing a killed "
+            "run's scratch dir?)");
   cr_assert(mkdtemp(tmpl), "mkdtemp failed");
   g_dir = tmpl;
   g_lock = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -362,7 +376,6 @@ void three_cases(const Engine &e, const std::string &how, const std::vector<std:
 void fresh() {
   g_dir.clear(), g_undo.clear(), g_pods.clear(), g_env = {kPath};
   g_dockerd = t::Proc{};
-  g_deadline = t::now() + 600;
 }
 
 // A run killed from outside (the runner interrupted or killed) never ran
@@ -370,9 +383,9 @@ void fresh() {
 // this clears each unlocked one before a test starts: its dockerd (found by
 // its pidfile), its Podman pods and containers, mounts and files.
 void sweep() {
-  int tmp = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  flock(tmp, LOCK_EX);
-  DIR *d = opendir("/tmp");
+  g_deadline = t::now() + 60;
+  int tmp = lock_tmp();
+  DIR *d = tmp >= 0 ? opendir("/tmp") : nullptr;
   for (dirent *ent; d && (ent = readdir(d));) {
     if (strncmp(ent->d_name, "remit-engines-", 14) != 0) continue;
     fresh();
@@ -386,11 +399,12 @@ void sweep() {
       std::istringstream pods(podman()({"pod", "ps", "-q", "--no-trunc"}).out);
       for (std::string id; pods >> id;) g_pods.push_back(id);
     }
-    cleanup();
+    clear();
   }
   if (d) closedir(d);
-  close(tmp);
+  if (tmp >= 0) close(tmp);
   fresh();
+  g_deadline = t::now() + 540;
 }
 
 }  // namespace
