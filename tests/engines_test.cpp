@@ -13,6 +13,7 @@
 // An engine that cannot start fails the test with its own error.
 #include "harness.hpp"
 
+#include <sys/file.h>
 #include <sys/mount.h>
 
 using t::Spec;
@@ -23,10 +24,26 @@ const char *kImage = "remit-engines:test";
 
 // What the current test made, for cleanup() even when an assertion failed.
 std::string g_dir;                              // scratch root: removed with everything in it
+int g_lock = -1;                                // g_dir open and locked while the test lives
 std::vector<std::vector<std::string>> g_undo;   // commands run at cleanup, last first
 t::Proc g_dockerd;                              // the private dockerd, when started
 std::vector<std::string> g_pods;                // pod ids, whose cgroups Podman leaves
 std::vector<std::string> g_env;                 // environment of the engine commands
+
+// Criterion kills a test at its timeout (900 s) without running .fini, which
+// would leave dockerd, containers and mounts behind: every wait is cut at
+// this time instead: 60 s for sweep(), 540 s for the test, 240 s for cleanup().
+double g_deadline;
+double until(double seconds) { return std::min(t::now() + seconds, g_deadline); }
+
+// /tmp, locked (bounded wait): sweep() holds it while it picks scratch dirs,
+// a test while it creates and locks its own.  -1 when it could not be had.
+int lock_tmp() {
+  int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  for (double end = until(60); fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0; t::sleep_s(0.05))
+    if (t::now() > end) close(fd), fd = -1;
+  return fd;
+}
 
 // Debian's engines and what they run (containerd, runc, conmon), whatever
 // PATH the tests were started with: /usr/local/bin/docker may be another client.
@@ -38,13 +55,14 @@ std::string init_bin() {
   return e && *e ? e : t::remit();
 }
 
-// Runs a command to the end and forgets its scratch files.  Past `limit` it
-// is killed and reported as failed, without an assertion: cleanup() uses it.
+// Runs a command to the end and forgets its scratch files.  Past `limit` (or
+// g_deadline) it is killed and reported as failed, without an assertion:
+// cleanup() uses it.
 t::Result cmd(const std::vector<std::string> &argv, double limit = 120) {
   t::Proc p = t::start(Spec{argv, g_env});
   int st = 0;
   pid_t done = 0;
-  for (double end = t::now() + limit; (done = waitpid(p.pid, &st, WNOHANG)) == 0 && t::now() < end;)
+  for (double end = until(limit); (done = waitpid(p.pid, &st, WNOHANG)) == 0 && t::now() < end;)
     t::sleep_s(0.01);
   if (done != p.pid) kill(-p.pid, SIGKILL), kill(p.pid, SIGKILL), waitpid(p.pid, &st, 0);
   t::Result r;
@@ -52,7 +70,7 @@ t::Result cmd(const std::vector<std::string> &argv, double limit = 120) {
   r.code = r.exited ? WEXITSTATUS(st) : 0;
   r.sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
   r.out = p.out();
-  r.err = p.err() + (done == p.pid ? "" : "\n(killed: still running after its limit)");
+  r.err = p.err() + (done == p.pid ? "" : "\n(killed: still running after its limit or the test's time budget)");
   unlink(p.out_path.c_str()), unlink(p.err_path.c_str()), rmdir(p.dir.c_str());
   return r;
 }
@@ -93,28 +111,32 @@ bool alive(pid_t pid) {
 // Stops a process with TERM, then KILL if it is still there after `grace`.
 void stop_process(pid_t pid, bool ours, double grace) {
   kill(pid, SIGTERM);
-  for (double end = t::now() + grace; t::now() < end; t::sleep_s(0.05)) {
+  for (double end = until(grace); t::now() < end; t::sleep_s(0.05)) {
     if (ours ? waitpid(pid, nullptr, WNOHANG) == pid : !alive(pid)) return;
   }
   kill(pid, SIGKILL);
   if (ours) waitpid(pid, nullptr, 0);
 }
 
-void cleanup() {
+// Stops the process a pidfile under g_dir names, if it is still one of this
+// dir's (its command line names the dir: the pid may have been reused).
+void stop_by_pidfile(const std::string &pidfile, double grace) {
+  pid_t pid = atoi(t::slurp(g_dir + pidfile).c_str());
+  if (pid > 0 && alive(pid) &&
+      t::slurp("/proc/" + std::to_string(pid) + "/cmdline").find(g_dir) != std::string::npos)
+    stop_process(pid, false, grace);
+}
+
+void clear() {
   for (size_t i = g_undo.size(); i-- > 0;) cmd(g_undo[i], 120);
   g_undo.clear();
-  if (g_dockerd.pid > 0 && !g_dockerd.reaped) {
-    // dockerd stops the containerd it started; if it was killed instead,
-    // containerd is stopped here, found by the pidfile it left.
-    stop_process(g_dockerd.pid, true, 30);
-    std::string pidfile = g_dir + "/x/containerd/containerd.pid";
-    pid_t c = atoi(t::slurp(pidfile).c_str());
-    if (c > 0 && alive(c) && t::slurp("/proc/" + std::to_string(c) + "/cmdline").find(g_dir) !=
-                                 std::string::npos)
-      stop_process(c, false, 10);
-    g_dockerd.reaped = true;
-  }
+  if (g_dockerd.pid > 0 && !g_dockerd.reaped) stop_process(g_dockerd.pid, true, 30);
+  g_dockerd.reaped = true;
   if (g_dockerd.pid > 0) cmd({"rm", "-rf", g_dockerd.dir});
+  // The dockerd of a run that was killed (see sweep()), and the containerd
+  // a killed dockerd leaves (dockerd stops it when it stops well).
+  if (!g_dir.empty())
+    stop_by_pidfile("/dockerd.pid", 30), stop_by_pidfile("/x/containerd/containerd.pid", 10);
   // Podman 4.3 with cgroupfs on cgroup v1 removes a pod's cgroup from every
   // hierarchy but name=systemd and the unified one; empty, they can go.
   for (const std::string &id : g_pods)
@@ -135,6 +157,12 @@ void cleanup() {
   for (size_t i = points.size(); i-- > 0;) umount2(points[i].c_str(), MNT_DETACH);
   cmd({"rm", "-rf", g_dir});
   g_dir.clear();
+  if (g_lock >= 0) close(g_lock), g_lock = -1;
+}
+
+void cleanup() {
+  g_deadline = t::now() + 240;
+  clear();
 }
 
 // The scratch dir and the image's tarball: busybox (its applets as
@@ -143,8 +171,15 @@ void cleanup() {
 std::string make_image_tar() {
   if (geteuid() != 0) cr_assert_fail("the engines need root: run make test as root");
   char tmpl[] = "/tmp/remit-engines-XXXXXX";
+  // Locked from its creation on, under the lock on /tmp that sweep() takes.
+  int tmp = lock_tmp();
+  cr_assert(tmp >= 0, "waited 60 s for a lock on /tmp (another engines test clearing a killed "
+            "run's scratch dir?)");
   cr_assert(mkdtemp(tmpl), "mkdtemp failed");
   g_dir = tmpl;
+  g_lock = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  flock(g_lock, LOCK_EX);
+  close(tmp);
   std::string rootfs = g_dir + "/rootfs";
   for (const char *d : {"/bin", "/proc", "/dev", "/sys", "/tmp", "/etc", "/run"})
     mkdirs(rootfs + d);
@@ -211,7 +246,7 @@ Engine start_docker() {
                                "--config-file", g_dir + "/daemon.json"},
                               g_env});
     e.log = g_dockerd.err_path;
-    for (double end = t::now() + 60; t::now() < end; t::sleep_s(0.1)) {
+    for (double end = until(60); t::now() < end; t::sleep_s(0.1)) {
       int st;
       if (waitpid(g_dockerd.pid, &st, WNOHANG) == g_dockerd.pid) {
         g_dockerd.reaped = true;
@@ -223,7 +258,7 @@ Engine start_docker() {
     if (!g_dockerd.reaped) stop_process(g_dockerd.pid, true, 30), g_dockerd.reaped = true;
     cmd({"rm", "-rf", g_dockerd.dir, g_dir + "/data", g_dir + "/x"});
   }
-  cr_assert_fail("dockerd did not start (waited 60 s for it to answer):%s", errors.c_str());
+  cr_assert_fail("dockerd did not start (waited up to 60 s for it to answer):%s", errors.c_str());
   return e;
 }
 
@@ -231,6 +266,19 @@ Engine start_docker() {
 // the init under test as the helper `catatonit` a pod's infra runs, and
 // file locks in its tmpdir: a fresh Podman frees every lock of the shared
 // /dev/shm/libpod_lock when it starts, the other Podman test's included.
+Engine podman() {
+  g_env.push_back("CONTAINERS_CONF=" + g_dir + "/containers.conf");
+  g_env.push_back("CONTAINERS_STORAGE_CONF=" + g_dir + "/storage.conf");
+  Engine e{"podman",
+           {"/usr/bin/podman", "--root", g_dir + "/root", "--runroot", g_dir + "/run",
+            "--tmpdir", g_dir + "/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
+            "--events-backend", "file"},
+           ""};
+  g_undo.push_back(e.argv), g_undo.back().insert(g_undo.back().end(), {"rm", "-f", "-a"});
+  g_undo.push_back(e.argv), g_undo.back().insert(g_undo.back().end(), {"pod", "rm", "-f", "-a"});
+  return e;
+}
+
 Engine start_podman() {
   std::string helpers = g_dir + "/helpers";
   copy_file(init_bin(), helpers + "/catatonit");
@@ -243,15 +291,7 @@ Engine start_podman() {
   // Not the host's storage.conf either (its options, additional image stores).
   std::ofstream(g_dir + "/storage.conf") << "[storage]\ndriver = \"vfs\"\nrunroot = \"" << g_dir
                                           << "/run\"\ngraphroot = \"" << g_dir << "/root\"\n";
-  g_env.push_back("CONTAINERS_CONF=" + g_dir + "/containers.conf");
-  g_env.push_back("CONTAINERS_STORAGE_CONF=" + g_dir + "/storage.conf");
-  Engine e{"podman",
-           {"/usr/bin/podman", "--root", g_dir + "/root", "--runroot", g_dir + "/run",
-            "--tmpdir", g_dir + "/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
-            "--events-backend", "file"},
-           ""};
-  g_undo.push_back(e.argv), g_undo.back().insert(g_undo.back().end(), {"rm", "-f", "-a"});
-  g_undo.push_back(e.argv), g_undo.back().insert(g_undo.back().end(), {"pod", "rm", "-f", "-a"});
+  Engine e = podman();
   e.must({"info", "--format", "{{.Host.OCIRuntime.Name}}"});
   return e;
 }
@@ -262,7 +302,7 @@ void import_image(const Engine &e, const std::string &tar) { e.must({"import", t
 // exited (`ready` false) with the log that says why.
 std::string wait_nats(const Engine &e, const std::string &name, bool ready) {
   std::string logs;
-  for (double end = t::now() + 60; t::now() < end; t::sleep_s(0.1)) {
+  for (double end = until(60); t::now() < end; t::sleep_s(0.1)) {
     t::Result r = e({"logs", name});
     logs = r.out + r.err;
     if (ready && logs.find("Server is ready") != std::string::npos) return logs;
@@ -273,7 +313,7 @@ std::string wait_nats(const Engine &e, const std::string &name, bool ready) {
       return logs;
     }
   }
-  cr_assert_fail("%s: waited 60 s for %s; its log: %s", name.c_str(),
+  cr_assert_fail("%s: waited up to 60 s for %s; its log: %s", name.c_str(),
                  ready ? "\"Server is ready\" in the container's log" : "the container to exit",
                  tail(logs).c_str());
   return logs;
@@ -338,9 +378,38 @@ void fresh() {
   g_dockerd = t::Proc{};
 }
 
+// A run killed from outside (the runner interrupted or killed) never ran
+// cleanup(): every test holds a lock on its scratch dir while it lives, and
+// this clears each unlocked one before a test starts: its dockerd (found by
+// its pidfile), its Podman pods and containers, mounts and files.
+void sweep() {
+  g_deadline = t::now() + 60;
+  int tmp = lock_tmp();
+  DIR *d = tmp >= 0 ? opendir("/tmp") : nullptr;
+  for (dirent *ent; d && (ent = readdir(d));) {
+    if (strncmp(ent->d_name, "remit-engines-", 14) != 0) continue;
+    fresh();
+    g_dir = std::string("/tmp/") + ent->d_name;
+    g_lock = open(g_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (g_lock < 0 || flock(g_lock, LOCK_EX | LOCK_NB) != 0) {
+      if (g_lock >= 0) close(g_lock), g_lock = -1;
+      continue;
+    }
+    if (access((g_dir + "/containers.conf").c_str(), F_OK) == 0) {
+      std::istringstream pods(podman()({"pod", "ps", "-q", "--no-trunc"}).out);
+      for (std::string id; pods >> id;) g_pods.push_back(id);
+    }
+    clear();
+  }
+  if (d) closedir(d);
+  if (tmp >= 0) close(tmp);
+  fresh();
+  g_deadline = t::now() + 540;
+}
+
 }  // namespace
 
-TestSuite(engines, .init = fresh, .fini = cleanup, .timeout = 900);
+TestSuite(engines, .init = sweep, .fini = cleanup, .timeout = 900);
 
 // docker run with remit as the entrypoint, then docker run --init (remit as
 // /sbin/docker-init, where it answers as tini).
@@ -372,10 +441,20 @@ Test(engines, podman_pod_stop_ends_infra_remit_p_and_a_member_under_init) {
   Engine e = start_podman();
   import_image(e, tar);
   g_pods.push_back(e.must({"pod", "create", "--name", "pod", "--network", "none"}));
-  e.must({"run", "-d", "--pod", "pod", "--name", "member", "--init", "--init-path", init_bin(),
-          "-e", "REMIT_MAP=1@TERM=0", kImage, "/usr/sbin/nats-server", "-a", "127.0.0.1"});
-  wait_nats(e, "member", true);
   std::string infra = e.must({"pod", "inspect", "-f", "{{.InfraContainerID}}", "pod"});
+  // The member joins the infra's namespaces, so it cannot start when the
+  // infra did not stay up: say what the infra did.
+  t::Result run = e({"run", "-d", "--pod", "pod", "--name", "member", "--init", "--init-path",
+                     init_bin(), "-e", "REMIT_MAP=1@TERM=0", kImage, "/usr/sbin/nats-server",
+                     "-a", "127.0.0.1"});
+  if (!run.exited || run.code != 0) {
+    t::Result log = e({"logs", infra});
+    cr_assert_fail("podman run --pod failed (%d): %s\nthe pod's infra container (catatonit -P) "
+                   "is '%s'; its log: %s", run.status(), run.err.c_str(),
+                   e.inspect(infra, "{{.State.Status}} {{.State.ExitCode}}").c_str(),
+                   tail(log.out + log.err).c_str());
+  }
+  wait_nats(e, "member", true);
   std::string cmdline = e.inspect(infra, "{{.Path}} {{.Args}}");
   cr_assert(cmdline == "/catatonit [-P]", "the infra container runs '%s', not catatonit -P",
             cmdline.c_str());
