@@ -297,6 +297,12 @@ Test(core, ignored_sigchld_is_ignored_in_the_child_too) {
 Test(core, child_runs_in_its_own_process_group) {
   t::Proc p = t::start(Spec{{"remit", "sleep", "1000"}});
   pid_t init = p.init_pid(), child = p.child_pid();
+  // The child shows in /proc as soon as remit has vforked it, before its
+  // setpgid: read the group once it is sleep, after the exec.
+  bool execd = false;
+  for (double end = t::now() + 10; !execd && t::now() < end; t::sleep_s(0.002))
+    execd = t::slurp("/proc/" + std::to_string(child) + "/comm") == "sleep\n";
+  cr_expect(execd, "child %d did not exec sleep within 10s", child);
   pid_t pgid = getpgid(child), remit_pgid = getpgid(init);
   p.signal(SIGTERM);
   p.wait();
