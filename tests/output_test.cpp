@@ -43,22 +43,11 @@ struct Run {
 
 std::string mode(bool pid1) { return pid1 ? "as PID 1" : "as a wrapper"; }
 
-// Every process below pid, deepest last.
-std::vector<pid_t> descendants(pid_t pid) {
-  std::vector<pid_t> out, todo{pid};
-  while (!todo.empty()) {
-    pid_t p = todo.back();
-    todo.pop_back();
-    for (pid_t c : t::children(p)) out.push_back(c), todo.push_back(c);
-  }
-  return out;
-}
-
 // Kills what the run started (remit's child may be in another group or
 // session) and reaps remit.
 void cleanup(Run &r) {
   if (r.ended) return;
-  std::vector<pid_t> all = descendants(r.pid);
+  std::vector<pid_t> all = t::descendants(r.pid);
   kill(r.pid, SIGKILL);
   for (pid_t p : all) kill(p, SIGKILL);
   waitpid(r.pid, nullptr, 0);
@@ -96,6 +85,9 @@ std::string signals(const std::string &got) {
     if (c == '\n') c = ' ';
   return all.size() <= 100 ? all : all.substr(0, 100) + "... (" + std::to_string(all.size()) + " bytes)";
 }
+
+// The child waits for the file `go` to exit 3.
+void tell_child_to_exit(const Run &r) { close(open((r.dir + "/go").c_str(), O_WRONLY | O_CREAT, 0644)); }
 
 // Whether /proc says pid is in state `state` (T: stopped, Z: a zombie)
 // within 10s.
@@ -209,7 +201,7 @@ std::string hup_then_exit(const std::string &name, bool pid1, const Outputs &o) 
   else if (!wait_file(got, "HUP"))
     problem = "the SIGHUP sent to remit never reached the child within 10s (remit stuck in a write?); child got: '" +
               signals(got) + "'";
-  else if (close(open((r.dir + "/go").c_str(), O_WRONLY | O_CREAT, 0644)), !wait_end(r, 20))
+  else if (tell_child_to_exit(r), !wait_end(r, 20))
     problem = "remit did not end within 20s of the child's exit (blocked, or spinning without reaping)";
   else if (r.status != 3)
     problem = "remit ended with " + std::to_string(r.status) + ", not the child's 3 (10: counted a SIGPIPE, 11: a SIGXFSZ)";
@@ -389,7 +381,7 @@ Test(output, sigpipe_from_outside_is_forwarded_while_remits_writes_raise_their_o
         if (!(wait_file(got, "HUP") && wait_file(got, "PIPE")))
           problem = "the child should get SIGHUP and the SIGPIPE sent from outside within 10s, got: '" +
                     signals(got) + "'";
-        else if (close(open((r.dir + "/go").c_str(), O_WRONLY | O_CREAT, 0644)), !wait_end(r, 20))
+        else if (tell_child_to_exit(r), !wait_end(r, 20))
           problem = "remit did not end within 20s of the child's exit";
         else if (r.status != 10)
           problem = "remit ended with " + std::to_string(r.status) + ", not 10 (3@PIPE=10: a SIGPIPE was received)";
@@ -440,7 +432,7 @@ Test(output, signal_flood_cannot_starve_sigchld, .timeout = 400) {
           queued += syscall(SYS_tgkill, init, init, 34 + i % 16) == 0;
         syscall(SYS_tgkill, init, init, SIGUSR1), syscall(SYS_tgkill, init, init, SIGUSR2);
         kill(init, SIGHUP), sigqueue(init, 50, sigval{});
-        close(open((r.dir + "/go").c_str(), O_WRONLY | O_CREAT, 0644));
+        tell_child_to_exit(r);
         if (!wait_zombie(child)) {
           problem = "the child did not end within 10s of being told to";
         } else {
