@@ -86,9 +86,11 @@ int64_t now_ms() {
 // A signal from any other process has another pid, or 0 when it comes from
 // outside remit's pid namespace, and still counts.  Only SI_USER and
 // SI_TKILL: for those the kernel fills in the pid, nobody can forge it.
-// (A standard signal is pending at most once: one sent from outside in the
-// moment between remit's failed write and its next wait merges with the
-// self-raised one and is dropped with it.)
+// (The kernel raises SIGPIPE and SIGXFSZ at the writing thread, and kill()
+// from outside queues at the process, so the two stay apart.  Only the same
+// standard signal sent by tgkill() at remit's thread in the moment between
+// its failed write and its next wait merges with the self-raised one, which
+// is pending at most once, and is dropped with it.)
 // The SIGHUP and SIGCONT the kernel sends when remit gives up its terminal
 // (dumb-init's hand-off) come as from remit too: those are taken, and
 // on_signal says and drops them as dumb-init does.

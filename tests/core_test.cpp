@@ -23,17 +23,6 @@ void expect_output(t::Proc &p, const std::string &needle, double limit = 20) {
                  p.out().c_str(), p.err().c_str());
 }
 
-// Every process below pid, from /proc.
-std::vector<pid_t> descendants(pid_t pid) {
-  std::vector<pid_t> out, todo{pid};
-  while (!todo.empty()) {
-    pid_t p = todo.back();
-    todo.pop_back();
-    for (pid_t c : t::children(p)) out.push_back(c), todo.push_back(c);
-  }
-  return out;
-}
-
 // Polls until remit's direct children are just `child` (every other one,
 // zombie or not, reaped).  Returns the last list seen.
 std::vector<pid_t> wait_for_only_child(pid_t init, pid_t child, double limit = 20) {
@@ -179,7 +168,7 @@ Test(core, thousands_of_orphans_are_reaped_as_pid1) {
   std::vector<pid_t> kids = wait_for_only_child(init, child);
   cr_expect(kids.size() == 1 && kids[0] == child, "after %d orphans, remit still has %zu children (expected only the program)",
             n, kids.size());
-  int z = zombies_among(descendants(p.pid));
+  int z = zombies_among(t::descendants(p.pid));
   cr_expect(z == 0, "%d zombies left in the namespace", z);
   p.signal(SIGTERM);
   t::Result r = p.wait();
@@ -292,6 +281,7 @@ Test(core, ignored_sigchld_is_ignored_in_the_child_too) {
 Test(core, child_runs_in_its_own_process_group) {
   t::Proc p = t::start(Spec{{"remit", "sleep", "1000"}});
   pid_t init = p.init_pid(), child = p.child_pid();
+  // (child_pid() returns once the child has exec'd: its setpgid is done.)
   pid_t pgid = getpgid(child), remit_pgid = getpgid(init);
   p.signal(SIGTERM);
   p.wait();

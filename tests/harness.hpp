@@ -192,6 +192,17 @@ inline void leave_nothing_behind() {
   atexit(kill_leftovers);
 }
 
+// Every process below pid, from /proc, deepest last.
+inline std::vector<pid_t> descendants(pid_t pid) {
+  std::vector<pid_t> out, todo{pid};
+  while (!todo.empty()) {
+    pid_t p = todo.back();
+    todo.pop_back();
+    for (pid_t c : children(p)) out.push_back(c), todo.push_back(c);
+  }
+  return out;
+}
+
 struct Proc {
   pid_t pid = -1;  // what we forked: remit, or unshare
   bool pid1 = false;
