@@ -56,6 +56,7 @@ void set_action(int sig, void (*handler)(int), KAction *old = nullptr) {
 // which qemu-user 7 (Debian 12's) does not know; the old calls take this
 // one everywhere.  Relative waits (under 2^31 ms) always fit it.
 struct OldTimespec { long tv_sec, tv_nsec; };
+constexpr OldTimespec kNoWait = {0, 0};  // rt_sigtimedwait: only what is pending
 
 // The raw call: musl's clock_gettime finds the vDSO's first, which takes
 // 900 bytes of ELF parsing, to save a microsecond a few times per run.
@@ -103,7 +104,6 @@ bool raised_by_self(const siginfo_t &info) {
 // Returns the signal, or 0 when the deadline passed.
 int next_signal(int64_t deadline_ms) {
   static const SigSet all = kAllSignals, chld = bit(SIGCHLD);
-  static const OldTimespec now = {0, 0};
   siginfo_t info;
   for (;;) {
     // SIGCHLD first.  rt_sigtimedwait hands out the signals sent to the
@@ -112,7 +112,7 @@ int next_signal(int64_t deadline_ms) {
     // SIGCHLD (sent to the process) waiting forever, and the child's status
     // with it.  Checked with no timeout, it costs a call per signal taken
     // and nothing while remit sleeps.
-    if (syscall(SYS_rt_sigtimedwait, &chld, nullptr, &now, sizeof(SigSet)) == SIGCHLD) return SIGCHLD;
+    if (syscall(SYS_rt_sigtimedwait, &chld, nullptr, &kNoWait, sizeof(SigSet)) == SIGCHLD) return SIGCHLD;
     OldTimespec ts, *tp = nullptr;
     if (deadline_ms >= 0) {
       int64_t left = deadline_ms - now_ms();
@@ -274,6 +274,11 @@ pid_t spawn(Run &run, int *status) {
       if (take_terminal) set_foreground(getpid());
     }
     if (run.chld_ignored) set_action(SIGCHLD, SIG_IGN);
+    // A line the child wrote ("setsid complete.", under dumb-init's name)
+    // may have raised SIGPIPE or SIGXFSZ at it: left pending, that would
+    // outlive the exec and kill the program once its mask is restored.
+    static const SigSet own = bit(SIGPIPE) | bit(SIGXFSZ);
+    while (syscall(SYS_rt_sigtimedwait, &own, nullptr, &kNoWait, sizeof(SigSet)) > 0) {}
     set_mask(SIG_SETMASK, &run.child_mask, nullptr);
     exec_in_path(argv);
     if (errno == ENOEXEC) {
