@@ -69,14 +69,11 @@ ARCH_PKGS := musl-tools $(foreach a,$(filter-out amd64,$(ARCHS)),g++-$(GXX_$(a))
 	$(if $(filter riscv64,$(a)),,musl-dev:$(a)))
 DIST := $(ARCHS:%=dist/remit-$(VERSION)-%)
 REPRO_FLAGS := -ffile-prefix-map=$(CURDIR)=.
-# Per-architecture size flags (make bench shows the sizes).  arm64 and
-# mips64el allow 64 KiB pages: a common page of the same size keeps the
-# data segment from being padded to a 4 KiB boundary in the file (2 KB,
-# 1 KB) and the binary still runs with either page size.  armel's default
+# Per-architecture size flags (make bench shows the sizes).  armel's default
 # is ARM code; Thumb (armv5te has it, as armhf has Thumb-2) is 4 KB smaller.
 # mipsel: a non-PIC executable still linkable with musl's abicalls code.
-FLAGS_arm64 := -Wl,-z,common-page-size=65536
-FLAGS_mips64el := -Wl,-z,common-page-size=65536
+# (BIN_LDFLAGS's common-page-size=64 keeps every target's data segment from
+# being padded to a page boundary in the file, 64 KiB-page ones included.)
 FLAGS_armel := -mthumb
 FLAGS_mipsel := -mno-shared
 
