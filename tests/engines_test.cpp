@@ -341,12 +341,21 @@ int stop_nats(const Engine &e, const std::string &name, std::vector<std::string>
               "%s: expected nats-server to refuse /etc/bad.conf; its log: %s", name.c_str(),
               tail(logs).c_str());
   else {
-    // The init the engine started, and the name it goes by: PID 1's argv.
-    std::string argv = e.must({"exec", name, "cat", "/proc/1/cmdline"});
+    // The init the engine started, and the name it goes by: the argv of the
+    // process the engine reports as the container's, PID 1 in its own pid
+    // namespace, read here.  Not `exec NAME cat /proc/1/cmdline`: in a chroot
+    // runc's pivot_root puts the container's root where the chroot's root
+    // was, and a process that joins the container's mount namespace (exec)
+    // gets the namespace's root, the real / outside the chroot and its /proc.
+    std::string pid = e.inspect(name, "{{.State.Pid}}");
+    std::string nspid = t::status_field(atoi(pid.c_str()), "NSpid");  // "HOSTPID\t...\t1"
+    std::string argv = t::slurp("/proc/" + pid + "/cmdline");
+    bool is_pid1 = nspid.size() > 2 && nspid.compare(nspid.size() - 2, 2, "\t1") == 0;
     bool as_expected = argv.compare(0, pid1.size() + 4, pid1 + std::string("\0--\0", 4)) == 0;
     for (char &c : argv) c = c ? c : ' ';
-    cr_assert(as_expected, "%s: PID 1 is '%s', expected '%s -- ...'", name.c_str(), argv.c_str(),
-              pid1.c_str());
+    cr_assert(is_pid1 && as_expected, "%s: the container's process (pid %s, NSpid '%s') is '%s', "
+              "expected PID 1 '%s -- ...'", name.c_str(), pid.c_str(), nspid.c_str(),
+              argv.c_str(), pid1.c_str());
   }
   e.must({"stop", name});
   int code = atoi(e.inspect(name, "{{.State.ExitCode}}").c_str());
