@@ -12,6 +12,7 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -58,10 +59,32 @@ inline std::string remit() {
   return env ? env : root() + "/remit";
 }
 
+inline void kill_leftovers();
+
+// The scratch directories of this test process, removed when it exits,
+// passed or failed, after what is left of its processes is killed (they
+// could still be writing there).  REMIT_KEEP_SCRATCH=1 keeps them, to look.
+// (Only by the process that made them: a forked helper that exit()s must
+// not take them away from under its test.)
+inline std::vector<std::string> &scratch_dirs() {
+  static std::vector<std::string> dirs;
+  return dirs;
+}
+inline pid_t scratch_owner;
+inline void remove_scratch() {
+  if (getpid() != scratch_owner) return;
+  kill_leftovers();
+  auto rm = [](const char *path, const struct stat *, int, FTW *) { return remove(path), 0; };
+  for (const std::string &d : scratch_dirs()) nftw(d.c_str(), rm, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
 // A fresh scratch directory for one test.
 inline std::string scratch() {
   char tmpl[] = "/tmp/remit-test-XXXXXX";
   cr_assert(mkdtemp(tmpl), "mkdtemp failed");
+  const char *keep = getenv("REMIT_KEEP_SCRATCH");
+  if (scratch_dirs().empty() && !(keep && *keep == '1')) scratch_owner = getpid(), atexit(remove_scratch);
+  scratch_dirs().push_back(tmpl);
   return tmpl;
 }
 
