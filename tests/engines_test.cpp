@@ -237,6 +237,10 @@ Engine start_docker() {
   std::ofstream(g_dir + "/daemon.json") << "{}\n";  // not the host's /etc/docker/daemon.json
   Engine e{"docker", {"/usr/bin/docker", "-H", "unix://" + g_dir + "/sock"}, ""};
   std::string errors;
+  // dockerd has a slow containerd dump its stacks (into TMPDIR) before it
+  // restarts it: into the scratch root, which goes with the test.
+  std::vector<std::string> env = g_env;
+  env.push_back("TMPDIR=" + g_dir);
   for (const char *driver : {"overlay2", "vfs"}) {
     g_dockerd = t::start(Spec{{"/usr/sbin/dockerd", "--iptables=false", "--ip-masq=false",
                                "--bridge=none", std::string("--storage-driver=") + driver,
@@ -244,7 +248,7 @@ Engine start_docker() {
                                "--pidfile", g_dir + "/dockerd.pid",
                                "--host", "unix://" + g_dir + "/sock", "--init-path", init,
                                "--config-file", g_dir + "/daemon.json"},
-                              g_env});
+                              env});
     e.log = g_dockerd.err_path;
     for (double end = until(60); t::now() < end; t::sleep_s(0.1)) {
       int st;
