@@ -426,11 +426,13 @@ Test(shutdown, grace_starts_when_the_held_signal_is_forwarded) {
 
 // The program starts a background shell (bg.sh), waits until it is ready,
 // then exits 3.
-void wait_all_scripts(const std::string &d, const std::string &bg) {
+// main.sh exits once $D/GATE exists: "ready", which bg.sh writes, or a
+// file the test makes.
+void wait_all_scripts(const std::string &d, const std::string &bg, const char *gate = "ready") {
   write_file(d + "/bg.sh", bg);
   write_file(d + "/main.sh",
              "/bin/sh \"$D/bg.sh\" &\n"
-             "while [ ! -e \"$D/ready\" ]; do sleep 0.01; done\n"
+             "while [ ! -e \"$D/" + std::string(gate) + "\" ]; do sleep 0.01; done\n"
              "exit 3\n");
 }
 
@@ -475,13 +477,16 @@ Test(shutdown, wait_all_as_pid1_kills_what_ignores_term_after_the_grace) {
   };
   for (const Case &c : cases) {
     std::string d = t::scratch();
-    wait_all_scripts(d, "trap '' TERM\necho $$ > \"$D/ready\"\nexec sleep 60\n");
+    // The program ends when the test says "go", after t0: remit's grace
+    // starts once it has ended, so the KILL cannot come before t0 + grace.
+    wait_all_scripts(d, "trap '' TERM\necho $$ > \"$D/ready\"\nexec sleep 60\n", "go");
     std::vector<std::string> argv = {"remit", "--wait-all", "-m", "3=7"};
     argv.insert(argv.end(), c.opts.begin(), c.opts.end());
     argv.insert(argv.end(), {"--", "/bin/sh", d + "/main.sh"});
     t::Proc p = t::start(Spec{argv, {"D=" + d}, true});
     cr_assert(wait_file(d + "/ready"), "background process not ready");
     double t0 = t::now();
+    write_file(d + "/go", "");
     t::Result r = p.wait(60);
     double secs = t::now() - t0;
     cr_expect(r.exited && r.code == 7, "%s: expected exit 7, got status %d", join(c.opts).c_str(), r.status());
