@@ -100,9 +100,12 @@ std::string drop_lines(const std::string &s, const std::string &re) {
   return out;
 }
 
-// dumb-init's child lines, put right after the parent's "Child spawned".
+// dumb-init's child lines, put right after the parent's "Child spawned":
+// the child writes them while the parent goes on, so the real dumb-init
+// shows them before or after it ("setsid complete.", "Unable to attach
+// ...", and "PROGRAM: ERROR" when the exec fails).
 std::string child_lines_after_spawn(const std::string &s) {
-  static const std::regex child(R"(^\[dumb-init\] (setsid complete|Unable to attach))");
+  static const std::regex child(R"(^\[dumb-init\] (setsid complete|Unable to attach|[^ :]+: ))");
   std::string rest, moved, line;
   std::istringstream in(s);
   while (std::getline(in, line)) (std::regex_search(line, child) ? moved : rest) += line + "\n";
