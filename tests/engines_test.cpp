@@ -22,15 +22,6 @@ namespace {
 
 const char *kImage = "remit-engines:test";
 
-// nats-server 2.9 on SIGTERM runs Shutdown() then os.Exit(1), but the last
-// step of Shutdown() wakes main, which returns from WaitForShutdown() and
-// exits 0: with a second Go P free, main can win when the handler's thread
-// is preempted at that moment.  Under load, bare nats-server (no init, no
-// engine) exited 0 after SIGTERM in 1 of 1,454 runs at nice 0 and 1 of 182
-// at nice 19.  With one P, main runs only once the handler yields, and its
-// next step is exit(1).
-const char *kOneP = "GOMAXPROCS=1";
-
 // What the current test made, for cleanup() even when an assertion failed.
 std::string g_dir;                              // scratch root: removed with everything in it
 int g_lock = -1;                                // g_dir open and locked while the test lives
@@ -366,7 +357,7 @@ struct Ended {
 Ended stop_nats(const Engine &e, const std::string &name, std::vector<std::string> run_opts,
               const std::vector<std::string> &entry, const std::string &pid1, bool bad) {
   std::vector<std::string> args = {"run", "-d", "--name", name, "--network", "none",
-                                   "-e", "REMIT_REPORT=-", "-e", kOneP};
+                                   "-e", "REMIT_REPORT=-", "-e", t::kOneP};
   args.insert(args.end(), run_opts.begin(), run_opts.end());
   args.push_back(kImage);
   args.insert(args.end(), entry.begin(), entry.end());
@@ -520,7 +511,7 @@ Test(engines, podman_pod_stop_ends_infra_remit_p_and_a_member_under_init) {
   // The member joins the infra's namespaces, so it cannot start when the
   // infra did not stay up: say what the infra did.
   t::Result run = e({"run", "-d", "--pod", "pod", "--name", "member", "--init", "--init-path",
-                     init_bin(), "-e", "REMIT_MAP=1@TERM=0", "-e", kOneP, kImage,
+                     init_bin(), "-e", "REMIT_MAP=1@TERM=0", "-e", t::kOneP, kImage,
                      "/usr/sbin/nats-server", "-a", "127.0.0.1"});
   if (!run.exited || run.code != 0) {
     t::Result log = e({"logs", infra});
