@@ -144,7 +144,9 @@ void skip_unless_runc_can_run() {
 // nats-server on 127.0.0.1, on a port the kernel picks, under /remit (or
 // another name for it).
 Container start_nats(const std::vector<std::string> &env, const std::string &init = "/remit") {
-  return start({init, "--", "/nats-server", "-a", "127.0.0.1", "-p", "-1"}, env);
+  std::vector<std::string> with = env;
+  with.push_back(t::kOneP);
+  return start({init, "--", "/nats-server", "-a", "127.0.0.1", "-p", "-1"}, with);
 }
 
 // Waits for "Server is ready", then does what `docker stop` does first.
@@ -224,7 +226,7 @@ Test(container, report_reaches_the_host_through_dev_termination_log) {
   g_dirs.push_back(log.substr(0, log.rfind('/')));
   std::ofstream(log) << "";
   Container c = start({"/remit", "--", "/nats-server", "-a", "127.0.0.1", "-p", "-1"},
-                      {"REMIT_MAP=1@TERM=0", "REMIT_REPORT=/dev/termination-log"}, false,
+                      {"REMIT_MAP=1@TERM=0", "REMIT_REPORT=/dev/termination-log", t::kOneP}, false,
                       "{\"destination\": \"/dev/termination-log\", \"type\": \"bind\", \"source\": \"" +
                           log + "\", \"options\": [\"rbind\", \"rw\"]}");
   t::Result r = stop_with_term(c);

@@ -65,7 +65,7 @@ Test(report, clean_exit_is_reported_with_no_stop_and_no_rule) {
 Test(report, exit_mapped_by_a_rule_after_term_keeps_the_real_status) {
   std::string file = t::scratch() + "/report";
   t::Proc p = t::start(Spec{{"remit", "-v", "-m", "2=5,1@TERM=0", "--report", file, "--", t::nats_server(),
-                             "-a", "127.0.0.1", "-p", "-1"}});
+                             "-a", "127.0.0.1", "-p", "-1"}, {t::kOneP}});
   await(p, "Server is ready", true);
   p.signal(SIGTERM);
   t::Result r = p.wait();

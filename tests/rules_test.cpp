@@ -28,6 +28,7 @@ t::Proc start_nats(std::vector<std::string> options, std::vector<std::string> en
   std::vector<std::string> argv{"remit"};
   argv.insert(argv.end(), options.begin(), options.end());
   argv.insert(argv.end(), {"--", t::nats_server(), "-a", "127.0.0.1", "-p", "-1"});
+  env.push_back(t::kOneP);
   t::Proc p = t::start(Spec{argv, env, pid1});
   cr_assert(p.wait_for("Server is ready", 30, true), "nats-server did not say \"Server is ready\" within 30 s: %s",
             p.err().c_str());

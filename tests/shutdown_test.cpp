@@ -98,6 +98,7 @@ t::Result stop_nats(std::vector<std::string> opts, std::vector<std::string> env 
   std::vector<std::string> argv = {"remit"};
   argv.insert(argv.end(), opts.begin(), opts.end());
   argv.insert(argv.end(), {"--", t::nats_server(), "-a", "127.0.0.1", "-p", "-1"});
+  env.push_back(t::kOneP);
   t::Proc p = t::start(Spec{argv, env});
   cr_assert(p.wait_for("Server is ready", 20, true), "nats-server did not say \"Server is ready\" within 20 s: %s",
             p.err().c_str());
