@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -14,6 +13,7 @@
 
 #include "report.hpp"
 #include "sys.hpp"
+#include "terminal.hpp"
 
 namespace {
 
@@ -37,10 +37,7 @@ struct Run {
   bool follow_stops = false;  // stop when the child stops (a job in a shell)
   int report_fd = -1;      // --report, opened at the start
   Story story{};           // what the report and -v tell
-  // dumb-init's terminal hand-off: the SIGHUP and SIGCONT the kernel sends
-  // when remit, a session leader, gives up its terminal.  Not the user's:
-  // neither forwarded nor counted as received.
-  bool handoff_hup = false, handoff_cont = false;
+  Handoff handoff{};        // dumb-init's terminal hand-off (terminal.hpp)
 };
 
 // ------------------------------------------------------- waiting for signals
@@ -116,60 +113,6 @@ void register_subreaper(const Settings &set) {
   expand(o, who, text, level, program, detail ? detail : n.str()).flush();
 }
 
-// ------------------------------------------------------------- the terminal
-
-// The terminal's foreground process group, -1 when stdin is no terminal.
-pid_t foreground() {
-  pid_t pgrp;
-  return ioctl(0, TIOCGPGRP, &pgrp) ? -1 : pgrp;
-}
-void set_foreground(pid_t pgrp) { ioctl(0, TIOCSPGRP, &pgrp); }
-
-// dumb-init's hand-off, before the child starts: give up the terminal, so
-// that the child's new session can take it (job control works on a pty,
-// `docker run -it`).  A session leader that does so gets SIGHUP and SIGCONT
-// from the kernel; the first of each is then not passed on (handoff_signal).
-void give_up_terminal(Run &run) {
-  const Settings &set = run.set;
-  if (ioctl(0, TIOCNOTTY) < 0) {
-    int e = errno;
-    char buf[24];
-    narrate(set, &Narration::detach_failed, e, 0, describe_error(e, buf));
-  } else if (getsid(0) == getpid()) {
-    narrate(set, &Narration::detached);
-    run.handoff_hup = run.handoff_cont = true;
-  } else {
-    narrate(set, &Narration::not_leader);
-  }
-}
-
-// In the child: its own session and the terminal (dumb-init), or its own
-// process group and the foreground if remit had it, so that Ctrl-C reaches
-// the program and not remit.  SIGTTOU is still blocked, so TIOCSPGRP works.
-void take_terminal(const Settings &set, bool had_terminal) {
-  if (set.new_session) {
-    setsid();
-    if (ioctl(0, TIOCSCTTY, 0) < 0) {
-      char buf[24];
-      narrate(set, &Narration::attach_failed, errno, 0, describe_error(errno, buf));
-    }
-    narrate(set, &Narration::setsid_done);
-  } else if (set.who->own_group || set.group) {  // dumb-init -c: ours, unless
-                                                 // REMIT_GROUP needs one
-    setpgid(0, 0);
-    if (had_terminal) set_foreground(getpid());
-  }
-}
-
-// The kernel's SIGHUP or SIGCONT from giving up the terminal: said, dropped.
-bool handoff_signal(Run &run, int sig) {
-  bool *handoff = sig == SIGHUP ? &run.handoff_hup : sig == SIGCONT ? &run.handoff_cont : nullptr;
-  if (!handoff || !*handoff) return false;
-  *handoff = false;
-  narrate(run.set, &Narration::handoff, sig);
-  return true;
-}
-
 // -------------------------------------------------------------- the child
 
 // Runs in the vforked child: the signal state remit started with, then the
@@ -203,7 +146,7 @@ pid_t spawn(Run &run, int *status) {
   char **argv = set.child_argv;
   bool had_terminal = foreground() == getpgrp();
   volatile int exec_errno = 0;
-  if (set.new_session) give_up_terminal(run);
+  if (set.new_session) give_up_terminal(set, &run.handoff);
   pid_t pid = vfork();
   if (pid == 0) {
     take_terminal(set, had_terminal);
@@ -265,7 +208,7 @@ void forward(Run &run, int sig) {
 
 void on_signal(Run &run, int sig) {
   const Settings &set = run.set;
-  if (handoff_signal(run, sig)) return;
+  if (run.handoff.take(set, sig)) return;
   if (!run.done) note(run.story, sig);
   if (set.who->not_forwarded & bit(sig)) return;
   bool stop = (kStopSignals & bit(sig)) != 0;
