@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,37 +43,54 @@ struct Run {
 
 // ------------------------------------------------------- waiting for signals
 
+pid_t g_self;  // remit's pid, read once: it is checked for every signal
+
 // SIGPIPE or SIGXFSZ from one of remit's own writes, or a kill at its own
 // pid: nobody sent it, so it is neither forwarded, counted nor logged (a log
-// line could raise another).  The kernel fills in si_pid for these codes.
+// line could raise another).  The kernel fills in the pid for these codes.
 // The terminal hand-off's HUP and CONT come as from remit too, and are taken.
-bool raised_by_self(const siginfo_t &info) {
-  return (info.si_code == SI_USER || info.si_code == SI_TKILL) && info.si_pid == getpid() &&
-         info.si_signo != SIGHUP && info.si_signo != SIGCONT;
+bool raised_by_self(int sig, int code, pid_t pid) {
+  return (code == SI_USER || code == SI_TKILL) && pid == g_self && sig != SIGHUP && sig != SIGCONT;
 }
 
 // Waits for any signal, until deadline_ms (monotonic) if it is not -1.
-// Returns the signal, or 0 when the deadline passed.
+// Returns the signal, or 0 when the deadline passed.  With no deadline,
+// signals come in batches from a signalfd, one read for all that are
+// pending, so that passing one on costs little more than its kill().
 int next_signal(int64_t deadline_ms) {
   static const SigSet all = kAllSignals, chld = bit(SIGCHLD);
-  siginfo_t info;
+  static signalfd_siginfo batch[32];
+  static int fd = -1, have = 0, at = 0;
   for (;;) {
-    // SIGCHLD first: the kernel hands out signals sent to the thread, and
-    // low numbers, first, so a storm of either would starve SIGCHLD.
-    if (wait_signal(&chld, nullptr, &kNoWait) == SIGCHLD) return SIGCHLD;
-    OldTimespec ts, *tp = nullptr;
-    if (deadline_ms >= 0) {
-      int64_t left = deadline_ms - now_ms();
-      if (left <= 0) return 0;
-      // Under 2^31 ms away: 32-bit arithmetic, no 64-bit division.
-      uint32_t ms = uint32_t(left);
-      ts.tv_sec = ms / 1000, ts.tv_nsec = long(ms % 1000 * 1000000);
-      tp = &ts;
+    while (at < have) {
+      const signalfd_siginfo &s = batch[at++];
+      int sig = int(s.ssi_signo);
+      if (sig && !raised_by_self(sig, s.ssi_code, pid_t(s.ssi_pid))) return sig;
     }
-    long sig = wait_signal(&all, &info, tp);
-    if (sig > 0 && !raised_by_self(info)) return int(sig);
+    // SIGCHLD before whatever came with it: the kernel hands out signals
+    // sent to the thread, and low numbers, first, so a storm of either
+    // would starve it.  A read that filled the batch may have left it pending.
+    if (deadline_ms < 0) {
+      if (fd < 0) fd = open_signalfd(&all);
+      ssize_t n = read(fd, batch, sizeof batch);  // EINTR: a stop and continue
+      have = n > 0 ? int(n / sizeof *batch) : 0, at = 0;
+      for (int i = 0; i < have; i++)
+        if (batch[i].ssi_signo == SIGCHLD) return batch[i].ssi_signo = 0, SIGCHLD;
+      if (have == int(sizeof batch / sizeof *batch) && wait_signal(&chld, nullptr, &kNoWait) == SIGCHLD)
+        return SIGCHLD;
+      continue;
+    }
+    // A deadline: one signal at a time, SIGCHLD checked before each.
+    if (wait_signal(&chld, nullptr, &kNoWait) == SIGCHLD) return SIGCHLD;
+    int64_t left = deadline_ms - now_ms();
+    if (left <= 0) return 0;
+    // Under 2^31 ms away: 32-bit arithmetic, no 64-bit division.
+    uint32_t ms = uint32_t(left);
+    OldTimespec ts = {long(ms / 1000), long(ms % 1000 * 1000000)};
+    siginfo_t info;
+    long sig = wait_signal(&all, &info, &ts);
+    if (sig > 0 && !raised_by_self(int(sig), info.si_code, info.si_pid)) return int(sig);
     if (sig < 0 && errno == EAGAIN) return 0;
-    // EINTR: a stop and continue (SIGSTOP, then SIGCONT) interrupts the wait.
   }
 }
 
@@ -342,6 +360,7 @@ int main(int argc, char **argv) {
   // child; the child gets back the mask remit started with.
   SigSet start_mask;
   set_mask(SIG_SETMASK, &kAllSignals, &start_mask);
+  g_self = getpid();
   open_twins();  // before the first message: remit never waits to write one
   Settings set;
   int status = read_settings(&set, argc, argv);

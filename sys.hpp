@@ -1,5 +1,6 @@
 // sys.hpp: the kernel calls remit makes raw, each for a reason libc cannot meet.
 #pragma once
+#include <fcntl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -35,6 +36,11 @@ constexpr OldTimespec kNoWait = {0, 0};  // only what is already pending
 
 inline long wait_signal(const remap::SigSet *set, siginfo_t *info, const OldTimespec *timeout) {
   return syscall(SYS_rt_sigtimedwait, set, info, timeout, sizeof(remap::SigSet));
+}
+
+// A signalfd for every signal, 32-34 included, with the kernel's mask.
+inline int open_signalfd(const remap::SigSet *set) {
+  return int(syscall(SYS_signalfd4, -1, set, sizeof(remap::SigSet), O_CLOEXEC));
 }
 
 // pwritev2(RWF_NOWAIT): a write that fails rather than waits; musl 1.2.3

@@ -3,6 +3,8 @@
  *
  *   work pause            sleep forever (the idle child)
  *   work respond PID      answer every SIGUSR1 with a SIGUSR2 to PID
+ *   work sink PID         ignore signal 35 (SIGRTMIN+1), say ready to PID
+ *                         with a SIGUSR2, and wait for SIGTERM
  *   work orphans N        hand N zombies to PID 1 at once, print the
  *                         microseconds until the init has reaped them all
  *                         and the CPU time PID 1 took for it
@@ -51,6 +53,18 @@ static int respond(pid_t driver) {
     if (sig == SIGUSR1) kill(driver, SIGUSR2);
     else if (sig == SIGTERM) return 0;
   }
+}
+
+/* The end of the signals the init passes on: ignored here, so that what
+ * the driver measures is the init's work. */
+static int sink(pid_t driver) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  signal(35, SIG_IGN);
+  kill(driver, SIGUSR2);
+  return sigwaitinfo(&set, NULL) == SIGTERM ? 0 : 1;
 }
 
 /* A middle process forks N children that exit at once, waits until all of
@@ -102,6 +116,7 @@ int main(int argc, char **argv) {
   if (argc < 2) return 2;
   if (!strcmp(argv[1], "pause")) for (;;) pause();
   if (!strcmp(argv[1], "respond") && argc > 2) return respond(atoi(argv[2]));
+  if (!strcmp(argv[1], "sink") && argc > 2) return sink(atoi(argv[2]));
   if (!strcmp(argv[1], "orphans") && argc > 2) return orphans(atoi(argv[2]));
   fprintf(stderr, "work: bad arguments\n");
   return 2;

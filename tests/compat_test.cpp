@@ -196,13 +196,12 @@ std::string term_the_family(t::Proc &p) {
   return "";
 }
 
-// The init is back waiting for signals (remit, tini and dumb-init wait in
-// rt_sigtimedwait, catatonit reads a signalfd) with none pending: it has
-// done all it had to do with the signals it was sent.
+// The init is back waiting for signals (tini and dumb-init in
+// rt_sigtimedwait, remit and catatonit reading a signalfd) with none
+// pending: it has done all it had to do with the signals it was sent.
 bool init_idle(pid_t init, double limit = 10) {
   for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.005)) {
-    std::string wchan = t::slurp("/proc/" + std::to_string(init) + "/wchan");
-    if ((wchan.compare(0, 15, "do_sigtimedwait") == 0 || wchan.compare(0, 13, "signalfd_read") == 0) &&
+    if (t::waiting_for_signals(init) &&
         t::status_field(init, "ShdPnd") == "0000000000000000" && t::status_field(init, "SigPnd") == "0000000000000000")
       return true;
   }
@@ -350,7 +349,7 @@ std::string pause_then_int(t::Proc &p) {
   for (double end = t::now() + 10; t::now() < end && !ready; t::sleep_s(0.01))
     ready = ((strtoull(t::status_field(init, "SigBlk").c_str(), nullptr, 16) |
               strtoull(t::status_field(init, "SigIgn").c_str(), nullptr, 16)) & 1) ||
-            t::in_sigtimedwait(init);
+            t::waiting_for_signals(init);
   kill(init, SIGHUP);
   // Once taken, HUP has done whatever it does.
   bool took = taken(init, SIGHUP);

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <sched.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -125,16 +127,75 @@ struct Spec {
   bool pid1 = false;              // remit as PID 1 of a new PID namespace
   std::string input;              // stdin; /dev/null when empty
   std::string cwd;                // working directory, if not the root
+  std::string dir;                // scratch directory to reuse; empty: a new one
 };
 
 struct Result {
   bool exited = false;
+  bool hung = false;  // still running at the limit: killed
   int code = 0;  // exit code, when exited
   int sig = 0;   // the signal that killed it, when not
   std::string out, err;
   double secs = 0;
   int status() const { return exited ? code : 128 + sig; }
+  std::string describe() const {
+    if (hung) return "hung (killed after the limit)";
+    if (exited) return "exit " + std::to_string(code);
+    return "killed by signal " + std::to_string(sig);
+  }
 };
+
+// Waits up to `limit` seconds for pid (a child of ours) to end; past it,
+// kills its process group and says it hung.  Polls briefly at first, so
+// that runs in a loop of hundreds are not slowed by the wait.
+inline Result reap(pid_t pid, double limit) {
+  Result r;
+  int st = 0;
+  double start = now(), end = start + limit;
+  for (int spins = 0;; spins++) {
+    pid_t w = waitpid(pid, &st, WNOHANG);
+    if (w == pid) break;
+    if (now() > end) {
+      kill(-pid, SIGKILL);
+      kill(pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      r.hung = true;
+      break;
+    }
+    if (spins > 50) sleep_s(0.0005);
+    else sched_yield();
+  }
+  r.exited = !r.hung && WIFEXITED(st);
+  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 0;
+  r.sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+  r.secs = now() - start;
+  return r;
+}
+
+// All 64 signals back to default and unblocked, with raw calls: glibc's
+// refuse 32 and 33, and GNU make 4.3 starts its recipes (so `make test`)
+// with those two ignored.
+inline void reset_signals() {
+  struct { void (*handler)(int); unsigned long flags, restorer; uint64_t mask; } dfl = {SIG_DFL, 0, 0, 0};
+  uint64_t none = 0;
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none);
+  for (int s = 1; s <= 64; s++)
+    if (s != SIGKILL && s != SIGSTOP) syscall(SYS_rt_sigaction, s, &dfl, nullptr, sizeof none);
+}
+
+// Signals whose default action ends the process (and that a process can
+// catch): everything but KILL, the stops, and the ones ignored by default.
+inline std::vector<int> fatal_signals() {
+  std::vector<int> v;
+  for (int s = 1; s <= 64; s++)
+    if (s != SIGKILL && s != SIGSTOP && s != SIGTSTP && s != SIGTTIN && s != SIGTTOU &&
+        s != SIGCHLD && s != SIGCONT && s != SIGURG && s != SIGWINCH)
+      v.push_back(s);
+  return v;
+}
+
+inline bool exists(const std::string &path) { return access(path.c_str(), F_OK) == 0; }
+inline int newlines(const std::string &s) { return int(std::count(s.begin(), s.end(), '\n')); }
 
 // /proc/PID/status field, e.g. field(pid, "SigBlk").
 inline std::string status_field(pid_t pid, const std::string &name) {
@@ -173,10 +234,11 @@ inline std::string exe(pid_t pid) {
   return n > 0 ? std::string(buf, size_t(n)) : "";
 }
 
-// True while pid sits in sigtimedwait(2), as remit does between events.
-// (Meanwhile /proc shows the signals it waits for as unblocked in SigBlk.)
-inline bool in_sigtimedwait(pid_t pid) {
-  return slurp("/proc/" + std::to_string(pid) + "/wchan").compare(0, 15, "do_sigtimedwait") == 0;
+// True while pid waits for signals, in sigtimedwait(2) (which /proc shows
+// as those signals unblocked in SigBlk) or reading a signalfd.
+inline bool waiting_for_signals(pid_t pid) {
+  std::string wchan = slurp("/proc/" + std::to_string(pid) + "/wchan");
+  return wchan.compare(0, 15, "do_sigtimedwait") == 0 || wchan.compare(0, 9, "signalfd_") == 0;
 }
 
 // The direct children of pid, from /proc/PID/task/*/children.
@@ -276,25 +338,14 @@ struct Proc {
     return false;
   }
 
-  // Waits for the process to end; past `limit` it is killed and the test fails.
-  Result wait(double limit = 20) {
+  // Waits for the process to end; past `limit` it is killed and the test
+  // fails, or with must_end false, the result says it hung.
+  Result wait(double limit = 20, bool must_end = true) {
     if (reaped) return result;
-    int st = 0;
-    for (double end = now() + limit;;) {
-      pid_t r = waitpid(pid, &st, WNOHANG);
-      if (r == pid) break;
-      if (now() > end) {
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
-        waitpid(pid, &st, 0);
-        cr_assert_fail("%s did not end within %.1fs; stderr: %s", what.c_str(), limit, err().c_str());
-      }
-      sleep_s(0.002);
-    }
+    result = reap(pid, limit);
+    if (result.hung && must_end)
+      cr_assert_fail("%s did not end within %.1fs; stderr: %s", what.c_str(), limit, err().c_str());
     reaped = true;
-    result.exited = WIFEXITED(st);
-    result.code = WIFEXITED(st) ? WEXITSTATUS(st) : 0;
-    result.sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
     result.secs = now() - started;
     result.out = out();
     result.err = err();
@@ -305,7 +356,7 @@ struct Proc {
 inline Proc start(const Spec &spec) {
   Proc p;
   p.pid1 = spec.pid1;
-  p.dir = scratch();
+  p.dir = spec.dir.empty() ? scratch() : spec.dir;
   p.out_path = p.dir + "/stdout";
   p.err_path = p.dir + "/stderr";
   std::string in_path = "/dev/null";
@@ -332,14 +383,7 @@ inline Proc start(const Spec &spec) {
       if (eq == std::string::npos) unsetenv(e.c_str());
       else setenv(e.substr(0, eq).c_str(), e.substr(eq + 1).c_str(), 1);
     }
-    // A clean signal state, whatever the test runner left behind: all 64
-    // signals, with raw calls, since glibc's refuse 32 and 33, and GNU make
-    // 4.3 starts its recipes (so `make test`) with those two ignored.
-    struct { void (*handler)(int); unsigned long flags, restorer; uint64_t mask; } dfl = {SIG_DFL, 0, 0, 0};
-    uint64_t none = 0;
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none);
-    for (int s = 1; s <= 64; s++)
-      if (s != SIGKILL && s != SIGSTOP) syscall(SYS_rt_sigaction, s, &dfl, nullptr, sizeof none);
+    reset_signals();  // whatever the test runner left behind
     if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) _exit(120);
     int in = open(in_path.c_str(), O_RDONLY);
     int out = open(p.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -353,6 +397,8 @@ inline Proc start(const Spec &spec) {
 }
 
 inline Result run(const Spec &spec, double limit = 20) { return start(spec).wait(limit); }
+// The same, but a run still going at the limit is a result (hung), not a failure.
+inline Result run_within(const Spec &spec, double limit = 20) { return start(spec).wait(limit, false); }
 
 // A shell command line, for argv.
 inline std::vector<std::string> sh(const std::string &script) { return {"/bin/sh", "-c", script}; }
