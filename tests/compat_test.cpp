@@ -986,7 +986,7 @@ Test(compat, remit_verbose_under_a_peers_name) {
   }
   for (const char *bad : {"loud", "-1", "10", "1x"}) {
     r = t::run(Spec{{tini, "--", "sh", "-c", "echo started"}, {std::string("REMIT_VERBOSE=") + bad}});
-    size_t lines = std::count(r.err.begin(), r.err.end(), '\n');
+    int lines = t::newlines(r.err);
     cr_expect(r.status() == 2 && r.out.empty() && lines == 1 && r.err.find("REMIT_VERBOSE") != std::string::npos,
               "tini, REMIT_VERBOSE='%s': expected 2, no child, one line naming it; got %d, out '%s', err '%s'", bad,
               r.status(), r.out.c_str(), r.err.c_str());

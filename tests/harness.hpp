@@ -183,12 +183,12 @@ inline void reset_signals() {
     if (s != SIGKILL && s != SIGSTOP) syscall(SYS_rt_sigaction, s, &dfl, nullptr, sizeof none);
 }
 
-// Signals whose default action ends the process (and that a process can
-// catch): everything but KILL, the stops, and the ones ignored by default.
-inline std::vector<int> fatal_signals() {
+// Signals whose default action ends the process and that a process can
+// catch (KILL too if asked): all but the stops and those ignored by default.
+inline std::vector<int> fatal_signals(bool with_kill = false) {
   std::vector<int> v;
   for (int s = 1; s <= 64; s++)
-    if (s != SIGKILL && s != SIGSTOP && s != SIGTSTP && s != SIGTTIN && s != SIGTTOU &&
+    if ((s != SIGKILL || with_kill) && s != SIGSTOP && s != SIGTSTP && s != SIGTTIN && s != SIGTTOU &&
         s != SIGCHLD && s != SIGCONT && s != SIGURG && s != SIGWINCH)
       v.push_back(s);
   return v;
@@ -353,6 +353,12 @@ struct Proc {
   }
 };
 
+// argv run as PID 1 of a new PID namespace (with its own /proc).
+inline std::vector<std::string> as_pid1(std::vector<std::string> argv) {
+  argv.insert(argv.begin(), {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc"});
+  return argv;
+}
+
 inline Proc start(const Spec &spec) {
   Proc p;
   p.pid1 = spec.pid1;
@@ -365,9 +371,9 @@ inline Proc start(const Spec &spec) {
     std::ofstream(in_path, std::ios::binary) << spec.input;
   }
   std::vector<std::string> args;
-  if (spec.pid1) args = {"unshare", "--pid", "--fork", "--mount-proc"};
   for (size_t i = 0; i < spec.argv.size(); i++)
     args.push_back(i == 0 && spec.argv[0] == "remit" ? remit() : spec.argv[i]);
+  if (spec.pid1) args = as_pid1(args);
   std::vector<char *> argv;
   for (std::string &a : args) argv.push_back(&a[0]), p.what += (p.what.empty() ? "" : " ") + a;
   argv.push_back(nullptr);

@@ -106,113 +106,6 @@ inline std::string show(const std::string &s) {
   return o;
 }
 
-inline int count(const std::string &s, char c) {
-  int n = 0;
-  for (char x : s) n += x == c;
-  return n;
-}
-
-// --------------------------------------------------------- quick launches
-
-// t::run is made for one process per test; these tests start thousands, so
-// this launcher reuses one directory and polls tightly.
-struct Ran {
-  bool exited = false, hung = false;
-  int code = 0, sig = 0;
-  std::string out, err;
-  int status() const { return exited ? code : 128 + sig; }
-  std::string describe() const {
-    if (hung) return "hung (killed after the limit)";
-    if (exited) return "exit " + std::to_string(code);
-    return "killed by signal " + std::to_string(sig);
-  }
-};
-
-// All 64 signals back to default and unblocked, with raw calls: glibc's
-// refuse 32 and 33, and GNU make starts `make test` with those ignored.
-inline void reset_signals() {
-  struct { void (*handler)(int); unsigned long flags, restorer; uint64_t mask; } dfl = {SIG_DFL, 0, 0, 0};
-  uint64_t none = 0;
-  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none);
-  for (int s = 1; s <= 64; s++)
-    if (s != SIGKILL && s != SIGSTOP) syscall(SYS_rt_sigaction, s, &dfl, nullptr, sizeof none);
-}
-
-inline pid_t spawn(const std::vector<std::string> &argv, const std::vector<std::string> &env,
-                   const std::string &dir, const std::string &in = "/dev/null") {
-  std::vector<char *> av, ev;
-  for (const std::string &a : argv) av.push_back(const_cast<char *>(a.c_str()));
-  av.push_back(nullptr);
-  std::set<std::string> names;
-  for (const std::string &e : env) names.insert(e.substr(0, e.find('=')));
-  for (char **e = environ; *e; e++)
-    if (!names.count(std::string(*e).substr(0, std::string(*e).find('=')))) ev.push_back(*e);
-  for (const std::string &e : env)  // "NAME=value" sets, "NAME" only unsets
-    if (e.find('=') != std::string::npos) ev.push_back(const_cast<char *>(e.c_str()));
-  ev.push_back(nullptr);
-  std::string out = dir + "/out", err = dir + "/err";
-  t::leave_nothing_behind();
-  pid_t pid = fork();
-  if (pid == 0) {
-    setpgid(0, 0);
-    reset_signals();
-    int i = open(in.c_str(), O_RDONLY);
-    int o = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(i, 0), dup2(o, 1), dup2(e, 2);
-    for (int fd = 3; fd < 1024; fd++) close(fd);
-    execve(av[0], av.data(), ev.data());
-    _exit(121);
-  }
-  return pid;
-}
-
-inline Ran collect(pid_t pid, const std::string &dir, double limit) {
-  Ran r;
-  int st = 0;
-  double end = t::now() + limit;
-  for (int spins = 0;; spins++) {
-    pid_t w = waitpid(pid, &st, WNOHANG);
-    if (w == pid) break;
-    if (t::now() > end) {
-      kill(-pid, SIGKILL);
-      kill(pid, SIGKILL);
-      waitpid(pid, &st, 0);
-      r.hung = true;
-      break;
-    }
-    if (spins > 50) t::sleep_s(0.0005);
-    else sched_yield();
-  }
-  r.exited = !r.hung && WIFEXITED(st);
-  r.code = WIFEXITED(st) ? WEXITSTATUS(st) : 0;
-  r.sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-  r.out = t::slurp(dir + "/out");
-  r.err = t::slurp(dir + "/err");
-  return r;
-}
-
-inline Ran launch(const std::vector<std::string> &argv, const std::vector<std::string> &env,
-                  const std::string &dir, double limit = 20, const std::string &in = "/dev/null") {
-  return collect(spawn(argv, env, dir, in), dir, limit);
-}
-
-inline std::vector<std::string> pid1(std::vector<std::string> argv) {
-  argv.insert(argv.begin(), {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc"});
-  return argv;
-}
-
-// Signals whose default action ends the process (and that a process can
-// catch): everything but KILL, the stops, and the ones ignored by default.
-inline std::vector<int> fatal_signals() {
-  std::vector<int> v;
-  for (int s = 1; s <= 64; s++)
-    if (s != SIGKILL && s != SIGSTOP && s != SIGTSTP && s != SIGTTIN && s != SIGTTOU &&
-        s != SIGCHLD && s != SIGCONT && s != SIGURG && s != SIGWINCH)
-      v.push_back(s);
-  return v;
-}
-
 }  // namespace rel
 
 // ====================================================== reliability_unit
@@ -351,49 +244,6 @@ Test(reliability_unit, read_settings_survives_hostile_argv_and_environment) {
 
 // ========================================================== reliability
 
-Test(reliability, all_256_exit_statuses_pass_through_as_wrapper, .timeout = 240) {
-  std::string dir = t::scratch(), failures;
-  for (int code = 0; code < 256; code++) {
-    rel::Ran r = rel::launch({t::remit(), "--", "/bin/sh", "-c", "exit " + std::to_string(code)}, {}, dir);
-    if (!r.exited || r.code != code)
-      failures += " " + std::to_string(code) + "->" + r.describe();
-  }
-  cr_assert(failures.empty(), "exit statuses changed (expected -> got):%s", failures.c_str());
-}
-
-Test(reliability, all_256_exit_statuses_pass_through_as_pid1, .timeout = 240) {
-  std::string dir = t::scratch(), failures;
-  for (int code = 0; code < 256; code++) {
-    rel::Ran r = rel::launch(rel::pid1({t::remit(), "--", "/bin/sh", "-c", "exit " + std::to_string(code)}), {}, dir);
-    if (!r.exited || r.code != code)
-      failures += " " + std::to_string(code) + "->" + r.describe();
-  }
-  cr_assert(failures.empty(), "exit statuses changed as PID 1 (expected -> got):%s", failures.c_str());
-}
-
-// The child (a glibc shell, SIGRTMIN = 34) kills itself with each signal
-// whose default action is to end it; numbers, so 32 and 33 are covered too.
-Test(reliability, death_by_every_fatal_signal_gives_128_plus_n_as_pid1, .timeout = 240) {
-  std::string dir = t::scratch(), failures;
-  for (int sig : rel::fatal_signals()) {
-    std::string script = "ulimit -c 0; kill -" + std::to_string(sig) + " $$; exit 99";
-    rel::Ran r = rel::launch(rel::pid1({t::remit(), "--", "/bin/sh", "-c", script}), {}, dir);
-    if (!r.exited || r.code != 128 + sig)
-      failures += " " + std::to_string(sig) + ":" + std::to_string(128 + sig) + "->" + r.describe();
-  }
-  cr_assert(failures.empty(), "signal deaths misreported (signal:expected -> got):%s", failures.c_str());
-}
-
-Test(reliability, death_by_every_fatal_signal_is_reraised_as_wrapper, .timeout = 240) {
-  std::string dir = t::scratch(), failures;
-  for (int sig : rel::fatal_signals()) {
-    std::string script = "ulimit -c 0; kill -" + std::to_string(sig) + " $$; exit 99";
-    rel::Ran r = rel::launch({t::remit(), "--", "/bin/sh", "-c", script}, {}, dir);
-    if (r.exited || r.sig != sig) failures += " " + std::to_string(sig) + "->" + r.describe();
-  }
-  cr_assert(failures.empty(), "remit should die by the child's signal (signal -> got):%s", failures.c_str());
-}
-
 // Tens of thousands of signals at PID 1 while the child ignores them: both
 // stay up, and TERM afterwards still ends the child with its own code.
 Test(reliability, signal_storm_leaves_pid1_and_child_up_and_term_still_works, .timeout = 120) {
@@ -483,15 +333,15 @@ Test(reliability, child_inherits_exactly_the_descriptors_remit_was_given, .timeo
 // Runs `bin` with one setting, an option (NAME VALUE) or a variable
 // (NAME=VALUE, added to `env`), and a child that leaves a marker file;
 // *ran says whether the child ran.
-static rel::Ran with_setting(const std::string &bin, const char *name, bool is_env, const std::string &value,
-                             std::vector<std::string> env, const std::string &dir, const std::string &marker,
+static t::Result with_setting(const std::string &bin, const char *name, bool is_env, const std::string &value,
+                              std::vector<std::string> env, const std::string &dir, const std::string &marker,
                              bool *ran) {
   unlink(marker.c_str());
   std::vector<std::string> argv = {bin};
   if (is_env) env.push_back(std::string(name) + "=" + value);
   else argv.insert(argv.end(), {name, value});
   argv.insert(argv.end(), {"--", "/usr/bin/touch", marker});
-  rel::Ran r = rel::launch(argv, env, dir, 20);
+  t::Result r = t::run_within(Spec{argv, env, false, "", "", dir}, 20);
   *ran = access(marker.c_str(), F_OK) == 0;
   return r;
 }
@@ -513,7 +363,7 @@ Test(reliability, hostile_values_for_every_setting_are_accepted_or_refused_clean
   for (const Setting &s : kSettings) {
     for (const std::string &v : values) {
       bool ran;
-      rel::Ran r = with_setting(t::remit(), s.name, s.env, v, {}, dir, marker, &ran);
+      t::Result r = with_setting(t::remit(), s.name, s.env, v, {}, dir, marker, &ran);
       runs++;
       bool explain = !strcmp(s.name, "--explain");
       std::string what;
@@ -522,14 +372,14 @@ Test(reliability, hostile_values_for_every_setting_are_accepted_or_refused_clean
       } else if (r.code == 2) {
         refused++;
         if (ran) what = "refused (exit 2) but the child ran";
-        else if (r.err.empty() || r.err.back() != '\n' || rel::count(r.err, '\n') != 1)
-          what = "refused with " + std::to_string(rel::count(r.err, '\n')) + " stderr lines: '" + rel::show(r.err) + "'";
+        else if (r.err.empty() || r.err.back() != '\n' || t::newlines(r.err) != 1)
+          what = "refused with " + std::to_string(t::newlines(r.err)) + " stderr lines: '" + rel::show(r.err) + "'";
         else if (r.err.compare(0, 7, "remit: ") != 0)
           what = "refusal does not start with 'remit: ': '" + rel::show(r.err) + "'";
       } else if (r.code == 0) {
         accepted++;
         if (explain && ran) what = "--explain ran the child";
-        else if (explain && (r.out.empty() || rel::count(r.out, '\n') != 1)) what = "--explain printed '" + rel::show(r.out) + "'";
+        else if (explain && (r.out.empty() || t::newlines(r.out) != 1)) what = "--explain printed '" + rel::show(r.out) + "'";
         else if (!explain && !ran) what = "accepted but the child did not run";
       } else {
         what = r.describe() + ", stderr '" + rel::show(r.err) + "'";
@@ -550,11 +400,12 @@ Test(reliability, status_survives_signals_forwarded_as_the_child_exits, .timeout
   static const int kSigs[] = {SIGWINCH, SIGCONT, SIGURG};
   int sent = 0;
   for (int i = 0; i < 300; i++) {
-    pid_t pid = rel::spawn({t::remit(), "--", "/bin/sh", "-c", "exit 3"}, {}, dir);
+    t::Proc p = t::start(Spec{{"remit", "--", "/bin/sh", "-c", "exit 3"}, {}, false, "", "", dir});
+    pid_t pid = p.pid;
     // Until remit has blocked its signals (or is already over: a zombie).
     for (double end = t::now() + 5; t::now() < end;) {
       std::string blk = t::status_field(pid, "SigBlk"), state = t::status_field(pid, "State");
-      if (blk == "ffffffffffffffff" || state.empty() || state[0] == 'Z' || t::in_sigtimedwait(pid)) break;
+      if (blk == "ffffffffffffffff" || state.empty() || state[0] == 'Z' || t::waiting_for_signals(pid)) break;
     }
     for (int k = 0; kill(pid, kSigs[k % 3]) == 0 && k < 100000; k++) {
       sent++;
@@ -567,7 +418,7 @@ Test(reliability, status_survives_signals_forwarded_as_the_child_exits, .timeout
       }
     }
     if (pid > 0) {
-      rel::Ran r = rel::collect(pid, dir, 10);
+      t::Result r = p.wait(10, false);
       if (!r.exited || r.code != 3) failures += " #" + std::to_string(i) + ":" + r.describe();
     }
   }
@@ -614,10 +465,10 @@ Test(reliability, status_survives_fatal_signals_forwarded_as_the_child_exits_as_
 Test(reliability, term_before_the_child_starts_is_never_lost_as_wrapper, .timeout = 300) {
   std::string dir = t::scratch(), failures;
   for (int i = 0; i < 200; i++) {
-    pid_t pid = rel::spawn({t::remit(), "--", "/bin/sleep", "30"}, {}, dir);
+    t::Proc p = t::start(Spec{{"remit", "--", "/bin/sleep", "30"}, {}, false, "", "", dir});
     for (int spin = 0; spin < (i % 20) * 2000; spin++) asm volatile("");
-    kill(pid, SIGTERM);
-    rel::Ran r = rel::collect(pid, dir, 15);
+    kill(p.pid, SIGTERM);
+    t::Result r = p.wait(15, false);
     if (r.exited || r.sig != SIGTERM) failures += " #" + std::to_string(i) + ":" + r.describe();
   }
   cr_assert(failures.empty(), "expected death by TERM every time (run:outcome):%s", failures.c_str());
@@ -636,7 +487,7 @@ Test(reliability, term_before_the_child_starts_gives_the_childs_status_as_pid1, 
     t::leave_nothing_behind();
     pid_t middle = fork();
     if (middle == 0) {
-      rel::reset_signals();
+      t::reset_signals();
       if (unshare(CLONE_NEWPID) != 0) _exit(240);
       pid_t init = fork();
       if (init == 0) {
@@ -662,7 +513,7 @@ Test(reliability, term_before_the_child_starts_gives_the_childs_status_as_pid1, 
       waitpid(init, &st, 0);
       _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 250);
     }
-    rel::Ran r = rel::collect(middle, dir, 15);
+    t::Result r = t::reap(middle, 15);
     seen[r.status()]++;
     if (r.hung || !r.exited || (r.code != 143 && r.code != 9 && r.code != 5))
       failures += " #" + std::to_string(i) + ":" + r.describe();
@@ -681,7 +532,7 @@ Test(reliability, child_status_survives_orphans_exiting_at_the_same_time_as_pid1
       "i=0; while [ $i -lt 60 ]; do (exit 3) & sh -c 'kill -9 $$' & (exit 4) & i=$((i+1)); done;"
       " (sleep 0.2; exit 1) & exit 7";
   for (int i = 0; i < 30; i++) {
-    rel::Ran r = rel::launch(rel::pid1({t::remit(), "--", "/bin/sh", "-c", script}), {}, dir, 30);
+    t::Result r = t::run_within(Spec{{"remit", "--", "/bin/sh", "-c", script}, {}, true, "", "", dir}, 30);
     if (!r.exited || r.code != 7) failures += " #" + std::to_string(i) + ":" + r.describe();
   }
   cr_assert(failures.empty(), "expected 7 every time (run:outcome):%s", failures.c_str());
@@ -706,7 +557,7 @@ Test(reliability, hostile_values_under_the_drop_in_names_never_crash_or_half_sta
     if (!bin.count(s.as)) bin[s.as] = t::as_name(s.as);
     for (const std::string &v : values) {
       bool ran;
-      rel::Ran r = with_setting(bin[s.as], s.name, s.env, v,
+      t::Result r = with_setting(bin[s.as], s.name, s.env, v,
                                 {"TINI_SUBREAPER", "TINI_KILL_PROCESS_GROUP", "TINI_VERBOSITY",
                                  "DUMB_INIT_SETSID", "DUMB_INIT_DEBUG"},
                                 dir, marker, &ran);
@@ -732,7 +583,7 @@ Test(reliability, sigpipe_from_remits_own_message_is_not_forwarded, .timeout = 6
     unlink(marker.c_str());
     std::vector<std::string> args = {t::remit(), "-v", "-m", "0@any=3", "--", "/bin/sh", "-c",
                                      "sleep 0.3; echo ok > " + marker};
-    if (as_pid1) args = rel::pid1(args);
+    if (as_pid1) args = t::as_pid1(args);
     std::vector<char *> argv;
     for (std::string &a : args) argv.push_back(&a[0]);
     argv.push_back(nullptr);
@@ -742,7 +593,7 @@ Test(reliability, sigpipe_from_remits_own_message_is_not_forwarded, .timeout = 6
     pid_t pid = fork();
     if (pid == 0) {
       setpgid(0, 0);
-      rel::reset_signals();
+      t::reset_signals();
       int null = open("/dev/null", O_RDWR);
       dup2(null, 0), dup2(null, 1), dup2(p[1], 2);
       for (int fd = 3; fd < 1024; fd++) close(fd);
@@ -750,7 +601,7 @@ Test(reliability, sigpipe_from_remits_own_message_is_not_forwarded, .timeout = 6
       _exit(121);
     }
     close(p[0]), close(p[1]);  // nobody will ever read remit's stderr
-    rel::Ran r = rel::collect(pid, dir, 20);
+    t::Result r = t::reap(pid, 20);
     const char *mode = as_pid1 ? "as PID 1" : "as wrapper";
     cr_expect(r.exited && r.code == 0, "%s: the child exits 0 but remit gave %s", mode, r.describe().c_str());
     cr_expect(access(marker.c_str(), F_OK) == 0, "%s: the child did not finish (killed by a forwarded SIGPIPE?)", mode);

@@ -477,3 +477,31 @@ Test(remap, success_option_takes_its_place_among_rules) {
   cr_expect(outcome(set.rules, kExit(4), 0) == 0, "exit 4: -e4 should make it 0, got %d",
             outcome(set.rules, kExit(4), 0));
 }
+
+// Durations to the millisecond: a parser that read every value as 0 (or
+// dropped the unit, or the fraction) fails here, not only at the CLI.
+Test(remap, durations_parse_to_exact_milliseconds) {
+  static const struct { const char *text; uint32_t ms; } kCases[] = {
+      {"0", 0},           {"1", 1000},         {"1.5", 1500},      {"0.5m", 30000},
+      {"250ms", 250},     {"2s", 2000},        {"007", 7000},      {"1MS", 1},
+      {"2m", 120000},     {"1.25s", 1250},     {"0.001", 1},       {"1.0005", 1000},
+      {"10S", 10000},     {"1.5ms", 1},        {"2147483647ms", 2147483647u},
+      {"2147483.647s", 2147483647u},           {"35791m", 2147460000u}};
+  for (const auto &c : kCases) {
+    uint32_t ms = 12345;
+    Error e = remap::parse_duration(c.text, &ms);
+    cr_expect(!e, "'%s': refused (%s)", c.text, e.what ? e.what : "");
+    cr_expect(ms == c.ms, "'%s': %u ms, expected %u", c.text, ms, c.ms);
+  }
+}
+
+Test(remap, bad_durations_are_refused_and_leave_the_value_alone) {
+  for (const char *text : {"", "-1", "+1", "soon", "10x", "1.5.5", "1.", ".5", " 1", "1 s", "s", "ms", "1e3",
+                           "0x10", "5h", "1ms5", "10sec", "99999999999999999999", "2147483648ms",
+                           "2147483.648s", "35792m"}) {
+    uint32_t ms = 12345;
+    Error e = remap::parse_duration(text, &ms);
+    cr_expect(e, "'%s' was accepted as %u ms", text, ms);
+    cr_expect(ms == 12345, "'%s': refused, but the value became %u", text, ms);
+  }
+}

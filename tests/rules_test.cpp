@@ -9,8 +9,6 @@ using t::Spec;
 
 namespace {
 
-bool exists(const std::string &path) { return access(path.c_str(), F_OK) == 0; }
-int newlines(const std::string &s) { return int(std::count(s.begin(), s.end(), '\n')); }
 
 // The first line of `text` that contains `needle`, or "".
 std::string line_with(const std::string &text, const std::string &needle) {
@@ -187,12 +185,12 @@ std::vector<Bad> bad_rules() {
 void expect_refused(const Spec &spec, const std::string &flag, const std::string &quoted, const char *source) {
   t::Result r = t::run(spec);
   cr_expect(r.exited && r.code == 2, "%s %s: expected exit 2, got %d", source, quoted.c_str(), r.status());
-  cr_expect(newlines(r.err) == 1 && r.err.back() == '\n', "%s %s: expected one line on stderr, got: %s", source,
+  cr_expect(t::newlines(r.err) == 1 && r.err.back() == '\n', "%s %s: expected one line on stderr, got: %s", source,
             quoted.c_str(), r.err.c_str());
   cr_expect(r.err.find(quoted) != std::string::npos, "%s: the message should quote %s: %s", source, quoted.c_str(),
             r.err.c_str());
   cr_expect(r.err.find(source) != std::string::npos, "the message should name %s: %s", source, r.err.c_str());
-  cr_expect(!exists(flag), "%s %s: the program was started", source, quoted.c_str());
+  cr_expect(!t::exists(flag), "%s %s: the program was started", source, quoted.c_str());
 }
 }  // namespace
 
@@ -251,7 +249,7 @@ Test(rules, explain_uses_remit_map_and_runs_nothing) {
   t::Result r = t::run(Spec{{"remit", "--explain", "1@TERM", "--", "touch", flag}, {"REMIT_MAP=1@TERM=0"}});
   cr_expect(r.exited && r.code == 0 && r.out == "1@TERM -> 0 (rule 1: 1@TERM=0)\n",
             "expected '1@TERM -> 0 (rule 1: 1@TERM=0)', got status %d, '%s'", r.status(), r.out.c_str());
-  cr_expect(!exists(flag), "--explain started the program");
+  cr_expect(!t::exists(flag), "--explain started the program");
 }
 
 Test(rules, explain_validates_rules_and_the_case) {
@@ -261,7 +259,7 @@ Test(rules, explain_validates_rules_and_the_case) {
   for (const char *bad : {"TREM", "256", "1@TREM", "1@"}) {
     t::Result r = t::run(Spec{{"remit", "-m", "1=0", "--explain", bad}});
     cr_expect(r.exited && r.code == 2, "--explain %s: expected exit 2, got %d", bad, r.status());
-    cr_expect(newlines(r.err) == 1 && r.err.find(bad) != std::string::npos,
+    cr_expect(t::newlines(r.err) == 1 && r.err.find(bad) != std::string::npos,
               "--explain %s: expected one line quoting it, got: %s", bad, r.err.c_str());
     cr_expect(r.out.empty(), "--explain %s: nothing should go to stdout, got: %s", bad, r.out.c_str());
   }

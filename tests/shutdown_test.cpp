@@ -21,12 +21,11 @@ void write_file(const std::string &path, const std::string &text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-bool exists(const std::string &path) { return access(path.c_str(), F_OK) == 0; }
 
 bool wait_file(const std::string &path, double limit = 10) {
   for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.01))
-    if (exists(path)) return true;
-  return exists(path);
+    if (t::exists(path)) return true;
+  return t::exists(path);
 }
 
 // Waits until `text` shows in the file at `path`.
@@ -258,13 +257,13 @@ Test(shutdown, bad_durations_are_refused_before_starting_anything) {
       else s.env = {std::string(w) + "=" + v};
       s.argv.insert(s.argv.end(), {"--", "/bin/touch", marker});
       t::Result r = t::run(s);
-      size_t lines = std::count(r.err.begin(), r.err.end(), '\n');
+      int lines = t::newlines(r.err);
       cr_expect(r.exited && r.code == 2, "%s '%s': expected exit 2, got status %d", w, v, r.status());
       cr_expect(lines == 1 && r.err.back() == '\n', "%s '%s': expected one line on stderr, got: %s", w, v,
                 r.err.c_str());
       cr_expect(r.err.find(w) != std::string::npos, "%s '%s': message does not name %s: %s", w, v, w,
                 r.err.c_str());
-      cr_expect(!exists(marker), "%s '%s': the child was started", w, v);
+      cr_expect(!t::exists(marker), "%s '%s': the child was started", w, v);
       unlink(marker.c_str());
     }
 }
@@ -325,7 +324,7 @@ Test(shutdown, without_group_the_grandchild_is_not_signalled) {
   // remit has ended, so any TERM it sent is at the grandchild already:
   // answered WINCH means no TERM trap is left to run.
   kill(inner, SIGWINCH);
-  bool answered = wait_file(d + "/ack") || exists(d + "/gc");
+  bool answered = wait_file(d + "/ack") || t::exists(d + "/gc");
   bool alive = running(inner);
   std::string gc = t::slurp(d + "/gc");
   kill_ours(inner, d, true);  // the grandchild and its sleep
