@@ -43,7 +43,7 @@ struct Run {
 
 // ------------------------------------------------------- waiting for signals
 
-pid_t g_self;  // remit's pid, read once: it is checked for every signal
+pid_t g_self;  // remit's pid, read once (checked for every signal)
 
 // SIGPIPE or SIGXFSZ from one of remit's own writes, or a kill at its own
 // pid: nobody sent it, so it is neither forwarded, counted nor logged (a log
@@ -100,7 +100,7 @@ int64_t earliest(int64_t a, int64_t b) { return a < 0 ? b : b < 0 ? a : a < b ? 
 
 void register_subreaper(const Settings &set) {
   const Personality &who = *set.who;
-  if (getpid() == 1) return;
+  if (g_self == 1) return;
   // Already one: the process that exec'd remit made itself a subreaper,
   // and that survives exec.  Orphans come here; nothing to do or warn of.
   int already = 0;
@@ -181,7 +181,7 @@ pid_t spawn(Run &run, int *status) {
     // A transparent wrapper that gave its program the terminal is a job in
     // an interactive shell: when Ctrl-Z stops the program, the shell must
     // see its job (remit) stop, or it would wait for it forever.
-    run.follow_stops = had_terminal && !set.new_session && set.who->reraise && getpid() != 1;
+    run.follow_stops = had_terminal && !set.new_session && set.who->reraise && g_self != 1;
     return pid;
   }
   if (pid > 0) waitpid(pid, nullptr, 0);
@@ -244,7 +244,7 @@ void on_signal(Run &run, int sig) {
   forward(run, sig);
   if (set.who->stop_with_child && is_terminal_stop(sig)) {
     narrate(set, &Narration::suspending);
-    kill(getpid(), SIGSTOP);  // as dumb-init: the child stopped, so do we
+    kill(g_self, SIGSTOP);  // as dumb-init: the child stopped, so do we
   }
 }
 
@@ -269,7 +269,7 @@ void on_time(Run &run) {
 // and SIGCONT; remit hands both on to the program's group.  (That SIGCONT
 // also reaches the loop, which forwards it again: harmless.)
 void follow_child_stop(const Run &run) {
-  kill(getpid(), SIGSTOP);
+  kill(g_self, SIGSTOP);
   if (foreground() == getpgrp()) set_foreground(run.child);
   kill(-run.child, SIGCONT);
 }
@@ -304,7 +304,7 @@ void reap(Run &run) {
 // the namespace; as a wrapper, the child's process group (kill(-1) would be
 // the whole machine), so a daemon that left it cannot hold remit up.
 void wait_for_the_rest(const Run &run) {
-  bool pid1 = getpid() == 1;
+  bool pid1 = g_self == 1;
   pid_t everyone = pid1 ? -1 : -run.child;
   if (kill(everyone, SIGTERM) < 0 && errno == ESRCH && !pid1) return;
   int64_t give_up = now_ms() + (run.set.grace_ms ? run.set.grace_ms : kDefaultWaitAllMs);
@@ -329,7 +329,7 @@ void die_by(int sig) {
   prlimit(0, RLIMIT_CORE, &no_core, nullptr);  // setrlimit: musl syncs every thread
   set_action(sig, SIG_DFL);
   SigSet one = bit(sig);
-  kill(getpid(), sig);
+  kill(g_self, sig);
   set_mask(SIG_UNBLOCK, &one, nullptr);
 }
 
@@ -337,7 +337,7 @@ int finish(const Run &run) {
   remap::Ending end = WIFSIGNALED(run.wstatus)
                           ? remap::Ending{true, uint8_t(WTERMSIG(run.wstatus))}
                           : remap::Ending{false, uint8_t(WEXITSTATUS(run.wstatus))};
-  Verdict v = conclude(run.set, run.story, end, getpid() == 1, run.report_fd);
+  Verdict v = conclude(run.set, run.story, end, g_self == 1, run.report_fd);
   if (v.die_by) die_by(v.die_by);
   return v.status;
 }

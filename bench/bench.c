@@ -256,20 +256,31 @@ static double cpu_ns(pid_t pid) {
   return ns;
 }
 
-/* Round trips per second: SIGUSR1 to the init, which passes it on to the
- * child, which sends SIGUSR2 straight back to us; and the init's CPU time
- * per signal passed on.  0 if ok. */
-static int round_trips(int i, double seconds, double *rate, double *cpu_us) {
+/* Starts init i as a wrapper of `work MODE OUR-PID` into *pid, and waits
+ * for the SIGUSR2 with which the child says it is ready: 1 if it came. */
+static int start_work(int i, const char *mode, pid_t *pid) {
   char me[16];
   snprintf(me, sizeof me, "%d", getpid());
-  char *rest[] = {work_path, "respond", me, 0};
+  char *rest[] = {work_path, (char *)mode, me, 0};
   sigset_t usr2;
   sigemptyset(&usr2);
   sigaddset(&usr2, SIGUSR2);
   struct timespec limit = {2, 0};
-  pid_t pid = start(command(&inits[i], rest, 0), devnull);
+  *pid = start(command(&inits[i], rest, 0), devnull);
+  return sigtimedwait(&usr2, NULL, &limit) == SIGUSR2;
+}
+
+/* Round trips per second: SIGUSR1 to the init, which passes it on to the
+ * child, which sends SIGUSR2 straight back to us; and the init's CPU time
+ * per signal passed on.  0 if ok. */
+static int round_trips(int i, double seconds, double *rate, double *cpu_us) {
+  sigset_t usr2;
+  sigemptyset(&usr2);
+  sigaddset(&usr2, SIGUSR2);
+  struct timespec limit = {2, 0};
+  pid_t pid;
   int ok = -1;
-  if (sigtimedwait(&usr2, NULL, &limit) == SIGUSR2) { /* child ready */
+  if (start_work(i, "respond", &pid)) {
     long n = 0;
     double c0 = cpu_ns(pid), t0 = now_us(), t1 = t0;
     while (t1 - t0 < seconds * 1e6) {
@@ -335,16 +346,10 @@ static int nothing_pending(pid_t pid) {
  * is continued; measured until it has taken them all and sleeps again.
  * 0 if ok. */
 static int queued_signals(int i, int n, double *cpu_us) {
-  char me[16];
-  snprintf(me, sizeof me, "%d", getpid());
-  char *rest[] = {work_path, "sink", me, 0};
-  sigset_t usr2;
-  sigemptyset(&usr2);
-  sigaddset(&usr2, SIGUSR2);
-  struct timespec limit = {2, 0}, nap = {0, 200000};
-  pid_t pid = start(command(&inits[i], rest, 0), devnull);
+  struct timespec nap = {0, 200000};
+  pid_t pid;
   int ok = -1, queued = 0;
-  if (sigtimedwait(&usr2, NULL, &limit) == SIGUSR2) { /* child ready */
+  if (start_work(i, "sink", &pid)) {
     kill(pid, SIGSTOP);
     for (int k = 0; k < 10000 && proc_state(pid) != 'T'; k++) nanosleep(&nap, NULL);
     for (int k = 0; k < n; k++) queued += sigqueue(pid, 35, (union sigval){0}) == 0;
