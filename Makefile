@@ -4,7 +4,8 @@
 #   make test-repeat  make test's suites N times (20) under load, per-test failures
 #   make demo     the nats-server case end to end
 #   make bench    size, start-up, idle, reaping and signal figures vs peers
-#   make release  dist/remit-VERSION-ARCH for every architecture, SHA256SUMS
+#   make release  binaries, image and packages for every architecture, SHA256SUMS
+#   make image    dist/remit-VERSION-image.tar, the multi-platform OCI image
 #   make test-arch  each architecture's binary under qemu-user (in make test)
 #   make fuzz     fuzz the rule parser for FUZZ_SECONDS
 #   make install  PREFIX=/usr/local DESTDIR=
@@ -77,6 +78,14 @@ REPRO_FLAGS := -ffile-prefix-map=$(CURDIR)=.
 FLAGS_armel := -mthumb
 FLAGS_mipsel := -mno-shared
 
+# What a build says it is: the commit (`unknown` outside git), and that
+# commit's time for every timestamp in the image and the packages.
+REVISION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+# The repository the image's labels point to.
+SOURCE_URL ?= https://example.invalid/remit
+IMAGE := dist/remit-$(VERSION)-image.tar
+
 release: deps-release dist/SHA256SUMS
 
 deps-release:
@@ -86,8 +95,20 @@ dist/remit-$(VERSION)-%: init.cpp $(HEADERS) Makefile
 	@mkdir -p dist
 	$(CC_$*) $(BIN_FLAGS) $(FLAGS_$*) $(REPRO_FLAGS) $(BIN_LDFLAGS) -o $@ init.cpp
 
-dist/SHA256SUMS: $(DIST)
-	cd dist && sha256sum $(notdir $(DIST)) > SHA256SUMS
+dist/SHA256SUMS: $(DIST) $(IMAGE)
+	cd dist && sha256sum $(notdir $(DIST) $(IMAGE)) > SHA256SUMS
+
+# The image: FROM scratch, /remit, one platform per architecture (pkg/image.sh).
+image: deps-release $(IMAGE)
+
+$(IMAGE): $(DIST) pkg/image.sh
+	sh pkg/image.sh $@ $(VERSION) $(REVISION) $(SOURCE_DATE_EPOCH) $(SOURCE_URL) \
+		$(foreach a,$(ARCHS),$(a)=dist/remit-$(VERSION)-$(a))
+
+# The engines suite's user image for arm64 starts from this root filesystem.
+build/base-arm64.tar: tests/foreign-base.sh
+	@mkdir -p build
+	sh tests/foreign-base.sh arm64 $(GXX_arm64) $@
 
 # make test-arch: the core cases under qemu-user for every architecture,
 # with a static test child built for each (tests/arch_child.c).
@@ -121,7 +142,7 @@ deps:
 # make test: the pure unit tests under ASan/UBSan, the fuzzer for a few
 # seconds (make fuzz for longer), every suite against ./remit (its last line
 # is Criterion's count), then make test-arch.
-test: deps test-san fuzz-short remit tests/runner
+test: deps test-san fuzz-short remit tests/runner deps-release deps-arch $(IMAGE) build/base-arm64.tar
 	tests/runner --jobs 2
 	@$(MAKE) --no-print-directory test-arch
 
@@ -192,5 +213,5 @@ install: remit
 	install -D -m 755 remit $(DESTDIR)$(PREFIX)/bin/remit
 	install -D -m 644 man/remit.1 $(DESTDIR)$(PREFIX)/share/man/man1/remit.1
 
-.PHONY: deps test clean install demo demo-deps bench release deps-release test-arch deps-arch
+.PHONY: deps test clean install demo demo-deps bench release deps-release test-arch deps-arch image
 .PHONY: test-san fuzz fuzz-short test-remit-san test-repeat FORCE
