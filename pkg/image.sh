@@ -26,7 +26,7 @@ tarball() {  # tarball OUT DIR NAME...: a tar whose bytes depend on the files on
   t=$1 d=$2
   shift 2
   tar -C "$d" -cf "$t" --format=ustar --sort=name --owner=0 --group=0 --numeric-owner \
-    --mtime="@$epoch" --mode=go-w "$@"
+    --mtime="@$epoch" --mode=a+rX,u+w,go-w "$@"
 }
 # blob FILE MEDIATYPE: stores FILE under its digest and prints its descriptor.
 blob() {
