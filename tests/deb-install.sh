@@ -30,7 +30,7 @@ root=$(mktemp -d /var/tmp/remit-deb.XXXXXX)
 trap 'rm -rf --one-file-system "$root"' EXIT
 tar -C "$root" -xpf "$tar"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
-cp "$deb" "$root/root/"
+cp "$deb" "$root/tmp/"  # readable by apt-get's _apt user
 
 # What the user does, and the checks; the file lists leave out apt's and
 # dpkg's own state, logs and caches.
@@ -40,7 +40,7 @@ script='
     -o -path /var/lib/apt -o -path /var/cache -o -path /var/log -o -path /root -o -path /tmp \) \
     -prune -o -print | sort; }
   files > /tmp/before
-  apt-get install -y ./root/'"$(basename "$deb")"' >/dev/null
+  apt-get install -y ./tmp/'"$(basename "$deb")"' >/dev/null
   echo "installed: $(dpkg-query -W -f="\${Package} \${Version} \${Architecture}" remit)"
   echo "version: $(remit --version)"
   man remit 2>/dev/null | grep -q "remit - a tiny init for containers" && echo "man: renders"

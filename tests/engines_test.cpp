@@ -633,39 +633,46 @@ void remit_image_alone(const Engine &e, const std::string &ref, const std::strin
             ref.c_str(), says.c_str());
 }
 
+// What both engines' tests start from: the archive and its version, the
+// user's root filesystems for amd64 (made here, no init) and arm64 (make
+// test's), and qemu-user ready for arm64.
+struct Inputs {
+  std::string version, archive, amd64_tar, arm64_tar;
+};
+Inputs inputs() {
+  Inputs in{version(), image_archive(), "", t::root() + "/build/base-arm64.tar"};
+  arm64_pid1();
+  cr_assert(access(in.arm64_tar.c_str(), R_OK) == 0, "no %s: make test builds it "
+            "(tests/foreign-base.sh)", in.arm64_tar.c_str());
+  in.amd64_tar = make_image_tar(false);
+  return in;
+}
+
 }  // namespace
 
 // Docker 20.10 loads Docker's manifest.json from the archive (not the OCI
 // index): one image per platform, remit:VERSION-ARCH, which its legacy
 // builder takes in COPY --from for a build of that platform.
 Test(engines, docker_loads_the_image_archive_and_builds_copy_from_for_amd64_and_arm64) {
-  std::string v = version(), archive = image_archive();
-  arm64_pid1();  // fails early without qemu-user
-  std::string arm64_tar = t::root() + "/build/base-arm64.tar";
-  cr_assert(access(arm64_tar.c_str(), R_OK) == 0, "no %s: make test builds it "
-            "(tests/foreign-base.sh)", arm64_tar.c_str());
-  std::string amd64_tar = make_image_tar(false);
+  Inputs in = inputs();
+  const std::string &v = in.version, &archive = in.archive;
   g_env.push_back("DOCKER_BUILDKIT=0");
   Engine e = start_docker();
   e.must({"load", "-i", archive});
   remit_image_alone(e, "remit:" + v + "-amd64", v);
-  user_image(e, "amd64", "remit:" + v + "-amd64", amd64_tar);
-  user_image(e, "arm64", "remit:" + v + "-arm64", arm64_tar);
+  user_image(e, "amd64", "remit:" + v + "-amd64", in.amd64_tar);
+  user_image(e, "arm64", "remit:" + v + "-arm64", in.arm64_tar);
 }
 
 // Podman loads the OCI index: the host's platform as remit:VERSION, and
 // `podman pull --arch arm64 oci-archive:FILE` takes another platform from it.
 Test(engines, podman_loads_the_oci_archive_and_builds_copy_from_for_amd64_and_arm64) {
-  std::string v = version(), archive = image_archive();
-  arm64_pid1();  // fails early without qemu-user
-  std::string arm64_tar = t::root() + "/build/base-arm64.tar";
-  cr_assert(access(arm64_tar.c_str(), R_OK) == 0, "no %s: make test builds it "
-            "(tests/foreign-base.sh)", arm64_tar.c_str());
-  std::string amd64_tar = make_image_tar(false);
+  Inputs in = inputs();
+  const std::string &v = in.version, &archive = in.archive;
   Engine e = start_podman();
   e.must({"load", "-i", archive});
   remit_image_alone(e, "remit:" + v, v);
-  user_image(e, "amd64", "remit:" + v, amd64_tar);
+  user_image(e, "amd64", "remit:" + v, in.amd64_tar);
   e.must({"pull", "--arch", "arm64", "oci-archive:" + archive});
-  user_image(e, "arm64", "remit:" + v, arm64_tar);
+  user_image(e, "arm64", "remit:" + v, in.arm64_tar);
 }
