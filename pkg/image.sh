@@ -28,12 +28,16 @@ tarball() {  # tarball OUT DIR NAME...: a tar whose bytes depend on the files on
   tar -C "$d" -cf "$t" --format=ustar --sort=name --owner=0 --group=0 --numeric-owner \
     --mtime="@$epoch" --mode=a+rX,u+w,go-w "$@"
 }
-# blob FILE MEDIATYPE: stores FILE under its digest and prints its descriptor.
+# blob FILE MEDIATYPE: stores FILE under its digest and prints its descriptor,
+# left open (no closing brace) for a caller that adds the platform.
 blob() {
   sum=$(sha256sum "$1" | cut -d' ' -f1)
   mv "$1" "$work/oci/blobs/sha256/$sum"
   printf '{"mediaType":"%s","digest":"sha256:%s","size":%s' "$2" "$sum" \
     "$(stat -c %s "$work/oci/blobs/sha256/$sum")"
+}
+path() {  # path DESCRIPTOR: where its blob is in the archive
+  echo "$1" | sed 's/.*"digest":"sha256:\([0-9a-f]*\)".*/blobs\/sha256\/\1/'
 }
 platform() {  # Debian's architecture -> the OCI platform's architecture and variant
   case $1 in
@@ -65,7 +69,7 @@ for pair; do
   manifest=$(blob "$work/manifest" application/vnd.oci.image.manifest.v1+json)
   manifests="$manifests$manifest,\"platform\":{\"architecture\":\"$1\",\"os\":\"linux\"$variant}},"
   # Docker's format names the files by path: the blobs themselves.
-  docker="$docker{\"Config\":\"blobs/sha256/$(echo "$config" | sed 's/.*sha256:\([0-9a-f]*\).*/\1/')\",\"RepoTags\":[\"remit:$version-$1${2:-}\"],\"Layers\":[\"blobs/sha256/$(echo "$layer" | sed 's/.*sha256:\([0-9a-f]*\).*/\1/')\"]},"
+  docker="$docker{\"Config\":\"$(path "$config")\",\"RepoTags\":[\"remit:$version-$1${2:-}\"],\"Layers\":[\"$(path "$layer")\"]},"
   rm -rf "$work/root"
 done
 
@@ -78,4 +82,4 @@ printf '{"imageLayoutVersion":"1.0.0"}' > "$work/oci/oci-layout"
 printf '[%s]' "${docker%,}" > "$work/oci/manifest.json"
 tarball "$work/out.tar" "$work/oci" blobs index.json manifest.json oci-layout
 mv "$work/out.tar" "$out"
-echo "$out: $(echo "$index" | sed 's/.*"digest":"\([^"]*\)".*/\1/')"
+echo "$out: image digest $(path "$index" | sed 's,blobs/sha256/,sha256:,')"
