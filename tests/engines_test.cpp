@@ -558,9 +558,16 @@ std::string version() {
   return v;
 }
 
+// make image's archive; REMIT_IMAGE names another; with ENGINE_INIT, one
+// made here the same way with the stock init as every platform's /remit.
 std::string image_archive() {
-  const char *e = getenv("REMIT_IMAGE");
+  const char *e = getenv("REMIT_IMAGE"), *stock = getenv("ENGINE_INIT");
   std::string path = e && *e ? e : t::root() + "/dist/remit-" + version() + "-image.tar";
+  if (!(e && *e) && stock && *stock) {
+    path = g_dir + "/stock-image.tar";
+    cmd({"sh", t::root() + "/pkg/image.sh", path, version(), "stock", "0", "none",
+         std::string("amd64=") + stock, std::string("arm64=") + stock});
+  }
   cr_assert(access(path.c_str(), R_OK) == 0, "no image archive %s: make image writes it",
             path.c_str());
   return path;
@@ -640,11 +647,11 @@ struct Inputs {
   std::string version, archive, amd64_tar, arm64_tar;
 };
 Inputs inputs() {
-  Inputs in{version(), image_archive(), "", t::root() + "/build/base-arm64.tar"};
+  Inputs in{version(), "", make_image_tar(false), t::root() + "/build/base-arm64.tar"};
+  in.archive = image_archive();
   arm64_pid1();
   cr_assert(access(in.arm64_tar.c_str(), R_OK) == 0, "no %s: make test builds it "
             "(tests/foreign-base.sh)", in.arm64_tar.c_str());
-  in.amd64_tar = make_image_tar(false);
   return in;
 }
 
