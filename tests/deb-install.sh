@@ -45,7 +45,7 @@ script='
   echo "version: $(remit --version)"
   man remit 2>/dev/null | grep -q "remit - a tiny init for containers" && echo "man: renders"
   set +e
-  remit -m 1@TERM=0 -- sh -c "trap \"exit 1\" TERM; kill -TERM \$PPID; sleep 30 & wait"
+  remit -m 1@TERM=0 -- sh -c "trap \"kill \$! 2>/dev/null; exit 1\" TERM; kill -TERM \$PPID; sleep 30 & wait"
   echo "demo rule: exit $?"
   set -e
   echo "peer name: $(/usr/libexec/remit/tini --version)"

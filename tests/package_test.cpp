@@ -191,9 +191,11 @@ Test(package, deb_installs_works_and_purges_to_nothing_in_a_throwaway_root) {
   cr_expect(page.find("REMIT(1)") != std::string::npos &&
                 page.find("remit - a tiny init for containers") != std::string::npos,
             "the installed man page does not render:\n%s", page.substr(0, 400).c_str());
-  // The demo rule: the program stops with 1 on the TERM remit forwards.
+  // The demo rule: the program stops with 1 on the TERM remit forwards
+  // (and takes its sleep along).
   t::Result demo = t::run(Spec{{bin, "-m", "1@TERM=0", "--", "/bin/sh", "-c",
-                                "trap 'exit 1' TERM; kill -TERM $PPID; sleep 30 & wait"}});
+                                "trap 'kill $! 2>/dev/null; exit 1' TERM; "
+                                "kill -TERM $PPID; sleep 30 & wait"}});
   cr_expect(demo.exited && demo.code == 0, "remit -m 1@TERM=0 with a program exiting 1 on "
             "TERM: expected 0, got %d: %s", demo.status(), demo.err.c_str());
   t::Result peer = t::run(Spec{{root + "/usr/libexec/remit/tini", "--version"}});
