@@ -318,6 +318,9 @@ std::string wait_nats(const Engine &e, const std::string &name, bool ready) {
     if (ready && logs.find("Server is ready") != std::string::npos) return logs;
     std::string state = e.inspect(name, "{{.State.Status}}");
     if (state == "exited") {
+      // The log read above may be from before it ended (seen under qemu).
+      r = e({"logs", name});
+      logs = r.out + r.err;
       cr_assert(!ready, "%s: the container exited before nats-server was ready; its log: %s",
                 name.c_str(), tail(logs).c_str());
       return logs;
