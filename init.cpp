@@ -1,8 +1,9 @@
 // init.cpp: remit, the process: start the program, pass on signals, reap, end with its status.
 //
-// All signals stay blocked in remit and are taken one at a time with
-// sigtimedwait(2): no handlers, so nothing here runs in a signal context,
-// and no timeout unless a stop is in progress, so an idle remit never wakes.
+// All signals stay blocked in remit and are read from a signalfd (or taken
+// with sigtimedwait(2) while a deadline runs): no handlers, so nothing here
+// runs in a signal context, and no timeout unless a stop is in progress, so
+// an idle remit never wakes.
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
