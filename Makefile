@@ -98,7 +98,7 @@ build/arch_child-%: tests/arch_child.c
 	$(CC_$*) -static -Os -s -Wall -o $@ tests/arch_child.c
 
 deps-arch:
-	@sh tests/deps.sh "make test-arch" $(ARCH_PKGS) qemu-user-static binfmt-support util-linux
+	@sh tests/deps.sh "make test-arch" $(ARCH_PKGS) qemu-user-static util-linux
 
 test-arch: deps-arch $(DIST) $(ARCH_CHILDREN)
 	@bash tests/arch.sh $(VERSION) $(ARCHS)
