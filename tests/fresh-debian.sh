@@ -57,6 +57,10 @@ cleanup() {
 }
 if [ "${KEEP:-0}" = 1 ]; then echo "the root stays in $root"; else trap cleanup EXIT; fi
 tar -C "$root" -xpf "$tar"
+# mktemp -d made both this copy and the debootstrap target 0700 (and tar
+# keeps that for "./"): a real / is 0755, or nobody (tests run as uid
+# 65534) could reach no library.
+chmod 755 "$root"
 cp /etc/resolv.conf "$root/etc/resolv.conf"  # apt-get inside needs DNS
 git bundle create "$root/root/remit.bundle" "$branch" 2>/dev/null
 
