@@ -491,11 +491,11 @@ Test(engines, podman_stop_exit_codes_with_remit_as_entrypoint_and_as_init) {
   three_cases(e, "init", {"--init", "--init-path", init_bin()}, {}, "/run/podman-init");
 }
 
-// A pod: its infra container runs `catatonit -P` from helper_binaries_dir,
-// which is remit; beside it nats-server under --init with the rule.  `podman
-// pod stop` must end both: the infra with 0 because remit -P quit on the
-// signal (137 would mean Podman killed it after the stop timeout), nats with
-// 0 by the rule.
+// A pod: its infra container runs `catatonit -P` (helper_binaries_dir's, or
+// init_path's on Podman 5), which is remit; beside it nats-server under
+// --init with the rule.  `podman pod stop` must end both: the infra with 0
+// because remit -P quit on the signal (137 would mean Podman killed it
+// after the stop timeout), nats with 0 by the rule.
 Test(engines, podman_pod_stop_ends_infra_remit_p_and_a_member_under_init) {
   std::string tar = make_image_tar();
   Engine e = start_podman();
@@ -518,8 +518,9 @@ Test(engines, podman_pod_stop_ends_infra_remit_p_and_a_member_under_init) {
   std::string cmdline = e.inspect(infra, "{{.Path}} {{.Args}}");
   cr_assert(cmdline == "/catatonit [-P]", "the infra container runs '%s', not catatonit -P",
             cmdline.c_str());
-  // The infra's process is the init under test (Podman copied it from
-  // helper_binaries_dir into its pause image), not some other catatonit.
+  // The infra's process is the init under test (Podman copied it into its
+  // pause image from helper_binaries_dir, or from init_path since Podman 5),
+  // not some other catatonit.
   std::string pid = e.inspect(infra, "{{.State.Pid}}");
   cr_assert(t::slurp("/proc/" + pid + "/exe") == t::slurp(init_bin()),
             "the infra container's process (pid %s) is not %s", pid.c_str(), init_bin().c_str());
