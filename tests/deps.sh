@@ -5,6 +5,10 @@
 #                                  PKG:ARCH adds ARCH to dpkg if needed
 what="remit's tests"
 pkgs="build-essential musl-tools libcriterion-dev nats-server tini dumb-init catatonit runc busybox-static mandoc util-linux procps clang libclang-rt-dev docker.io podman"
+# Podman 5 (Debian 13) has no CNI: it runs nothing without netavark, and
+# aardvark-dns beside it (Podman 4, Debian 12's, uses CNI's plugins).
+podman=$(apt-cache show --no-all-versions podman 2>/dev/null | sed -n 's/^Version: \([0-9]*\)\..*/\1/p')
+[ "${podman:-0}" -ge 5 ] && pkgs="$pkgs netavark aardvark-dns"
 if [ $# -gt 0 ]; then what=$1; shift; pkgs="$*"; fi
 missing=""
 for p in $pkgs; do
