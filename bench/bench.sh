@@ -3,7 +3,8 @@
 # catatonit and dumb-init on the same work, in one run; prints a Markdown
 # table (with the date and the machine) on stdout.  Takes about 1-2 minutes.
 #   BENCH_ROUNDS=20     rounds (start-up: 100 runs of each init per round)
-#   BENCH_ORPHANS=10000 orphans to reap as PID 1
+#   BENCH_ORPHANS=N     orphans to reap as PID 1 (default: 10,000, or fewer
+#                       where a bare fork is slow: bench.c measures it first)
 #   REMIT=./remit       the binary to measure
 #   BENCH_CPU=N         the CPU to run everything on (default: the last; none)
 #   BENCH_DIST="FILE.." release binaries (dist/remit-VERSION-ARCH) whose size
@@ -51,9 +52,10 @@ set -- $(cpu_busy); sleep 1; set -- "$@" $(cpu_busy)
 echo "CPU busy in the second before: $(( ($3 - $1) * 100 / ($3 - $1 + $4 - $2 + 1) ))% (figures mean most on an otherwise idle machine)"
 echo
 if [ -n "$BENCH_DIST" ]; then
-  # The goal is 32 KiB for every musl build; riscv64 is glibc (no musl in
-  # Debian 12).  Where a build is above it, the Makefile's FLAGS_ARCH say
-  # what was done and the rest is code density and libc.
+  # The goal is 32 KiB for every musl build; an architecture the Debian
+  # release has no musl for (riscv64 on 12, mips on 13) is glibc.  Where a
+  # build is above it, the Makefile's FLAGS_ARCH say what was done and the
+  # rest is code density and libc.
   echo "| architecture | file size (static, stripped) | <= 32 KiB |"
   echo "|---|---:|---|"
   for f in $BENCH_DIST; do
