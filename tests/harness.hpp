@@ -88,6 +88,7 @@ inline std::string scratch() {
   return tmpl;
 }
 
+// mkdir -p, and a copy of a file (its directories made) with the given mode.
 inline void mkdirs(const std::string &path) {
   for (size_t i = 1; i <= path.size(); i++)
     if (i == path.size() || path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
