@@ -47,10 +47,12 @@ remit: init.cpp $(HEADERS) .build-cc .revision
 	$(BIN_CC) $(BIN_FLAGS) $(REV_FLAGS) $(BIN_LDFLAGS) -o $@ init.cpp
 
 # Release: one static binary per Debian architecture, each built with
-# Debian's cross compiler and musl-dev:ARCH's wrapper.  bookworm has no musl
-# for riscv64, so that one is glibc -static (about 430 KB).  Nothing in the
+# Debian's cross compiler and musl-dev:ARCH's wrapper where the archive has
+# musl for ARCH, else glibc -static (400 to 700 KB): Debian 12 has no musl
+# for riscv64, Debian 13 none for mips64el and mipsel.  Nothing in the
 # files depends on where or when they were built (no debug info, no build
-# id, paths mapped), so the same commit gives the same bytes anywhere.
+# id, paths mapped), so the same commit gives the same bytes anywhere with
+# the same Debian release.
 VERSION := $(shell sed -n 's/^\#define REMIT_VERSION "\(.*\)"/\1/p' personality.hpp)
 ARCHS := amd64 arm64 armhf armel i386 ppc64el s390x riscv64 mips64el mipsel
 CC_amd64 := x86_64-linux-musl-gcc
@@ -60,7 +62,7 @@ CC_armel := arm-linux-musleabi-gcc
 CC_i386 := i386-linux-musl-gcc
 CC_ppc64el := powerpc64le-linux-musl-gcc
 CC_s390x := s390x-linux-musl-gcc
-CC_riscv64 := riscv64-linux-gnu-gcc
+CC_riscv64 := riscv64-linux-musl-gcc
 CC_mips64el := mips64el-linux-musl-gcc
 CC_mipsel := mipsel-linux-musl-gcc
 GXX_arm64 := aarch64-linux-gnu
@@ -72,10 +74,12 @@ GXX_s390x := s390x-linux-gnu
 GXX_riscv64 := riscv64-linux-gnu
 GXX_mips64el := mips64el-linux-gnuabi64
 GXX_mipsel := mipsel-linux-gnu
-# The packages: g++-TRIPLET and musl-dev:ARCH (tests/deps.sh adds the
-# foreign architecture to dpkg first).
-ARCH_PKGS := musl-tools $(foreach a,$(filter-out amd64,$(ARCHS)),g++-$(GXX_$(a)) \
-	$(if $(filter riscv64,$(a)),,musl-dev:$(a)))
+# The packages: g++-TRIPLET and musl-dev:ARCH where the archive has it
+# (tests/deps.sh adds the foreign architecture to dpkg first; `?`: optional).
+ARCH_PKGS := musl-tools $(foreach a,$(filter-out amd64,$(ARCHS)),g++-$(GXX_$(a)) musl-dev:$(a)?)
+# ARCH's compiler: musl's wrapper if installed, else the GNU one, glibc.
+# Looked up when the recipe runs (=), after deps-release installed them.
+arch_cc = $(if $(shell command -v $(CC_$(1)) 2>/dev/null),$(CC_$(1)),$(GXX_$(1))-gcc)
 DIST := $(ARCHS:%=dist/remit-$(VERSION)-%)
 REPRO_FLAGS := -ffile-prefix-map=$(CURDIR)=.
 # Per-architecture size flags (make bench shows the sizes).  armel's default
@@ -111,7 +115,7 @@ deps-release:
 
 dist/remit-$(VERSION)-%: init.cpp $(HEADERS) Makefile .revision
 	@mkdir -p dist
-	$(CC_$*) $(BIN_FLAGS) $(FLAGS_$*) $(REV_FLAGS) $(REPRO_FLAGS) $(BIN_LDFLAGS) -o $@ init.cpp
+	$(call arch_cc,$*) $(BIN_FLAGS) $(FLAGS_$*) $(REV_FLAGS) $(REPRO_FLAGS) $(BIN_LDFLAGS) -o $@ init.cpp
 
 dist/SHA256SUMS: $(DIST) $(IMAGE) $(DEBS)
 	cd dist && sha256sum $(notdir $(DIST) $(IMAGE) $(DEBS)) > SHA256SUMS
@@ -143,10 +147,10 @@ ARCH_CHILDREN := $(ARCHS:%=build/arch_child-%)
 
 build/arch_child-%: tests/arch_child.c
 	@mkdir -p build
-	$(CC_$*) -static -Os -s -Wall -o $@ tests/arch_child.c
+	$(call arch_cc,$*) -static -Os -s -Wall -o $@ tests/arch_child.c
 
 deps-arch:
-	@sh tests/deps.sh "make test-arch" $(ARCH_PKGS) qemu-user-static binfmt-support util-linux
+	@sh tests/deps.sh "make test-arch" $(ARCH_PKGS) qemu-user-static util-linux
 
 test-arch: deps-arch $(DIST) $(ARCH_CHILDREN)
 	@bash tests/arch.sh $(VERSION) $(ARCHS)

@@ -357,8 +357,9 @@ inline const Personality kDumbInit = {
 
 // -------------------------------------------------------------- catatonit
 
-// catatonit 0.1.7, Podman's init: `podman run --init` mounts it at
-// /run/podman-init and runs `/run/podman-init -- CMD`.
+// catatonit 0.2.1 (Debian 13; Debian 12's 0.1.7 differs in -V, -L and in
+// staying in its directory), Podman's init: `podman run --init` mounts it
+// at /run/podman-init and runs `/run/podman-init -- CMD`.
 inline const Option kCatatonitOptions[] = {
     {'g', nullptr, false, kGroup},   {'h', nullptr, false, kHelp},
     {'L', nullptr, false, kLicense}, {'P', nullptr, false, kPause},
@@ -394,7 +395,7 @@ inline const Personality kCatatonit = {
     .help = kCatatonitHelp,
     .usage_hint = kCatatonitUsage,
     .no_program = "ERROR (%N:%P): missing program name\n",
-    .version = "tini version 0.1.7_catatonit (remit " REMIT_VERSION ")\n",
+    .version = "tini version 0.2.1_catatonit (remit " REMIT_VERSION ")\n",
     .exec_failed = "failed to exec pid1: %2\n",
     .spawned = "started '%1' as pid %2\n",
 };

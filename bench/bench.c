@@ -126,9 +126,19 @@ static void time_one(int i) {
 
 static double bare_us;
 
-static void startup(int rounds, int batch) {
+/* Runs of each init per round: 100, or fewer where the warm-up says that
+ * 100 would take this phase past 40 s (slow fork: a run costs several).
+ * Returns the number taken. */
+static int startup(int rounds) {
   for (int i = 0; i <= kInits; i++) /* warm the page cache */
     for (int k = 0; k < 20; k++) time_one(i);
+  double sum = 0;
+  for (int i = 0; i <= kInits; i++)
+    for (int k = 0; k < ntimes[i]; k++) sum += times[i][k];
+  double per_run = sum / (20 * (kInits + 1));
+  int batch = 100;
+  while (batch > 10 && rounds * (kInits + 1) * batch * per_run > 40e6) batch /= 2;
+  fprintf(stderr, "bench: start-up (%d rounds x %d runs each)...\n", rounds, batch);
   memset(ntimes, 0, sizeof ntimes);
   for (int r = 0; r < rounds; r++)
     for (int j = 0; j <= kInits; j++) {
@@ -137,6 +147,7 @@ static void startup(int rounds, int batch) {
     }
   for (int i = 0; i < kInits; i++) inits[i].start_us = median(times[i], ntimes[i]);
   bare_us = median(times[kInits], ntimes[kInits]);
+  return batch;
 }
 
 /* ----------------------------------------------------------------- idle */
@@ -203,6 +214,34 @@ static void idle(double seconds) {
 }
 
 /* -------------------------------------------------------------- reaping */
+
+/* A bare fork + _exit + waitpid by `work` (as its orphans are made), in
+ * microseconds: the median of 5 runs of 100.  It differs tenfold between
+ * machines (about 1 ms on some VMs); -1 if `work forks` failed. */
+static double fork_us(void) {
+  double per[5];
+  char *rest[] = {work_path, "forks", "100", 0};
+  for (int b = 0; b < 5; b++) {
+    int p[2];
+    char buf[64] = "";
+    if (pipe(p) < 0) return -1;
+    int st = run(command(NULL, rest, 0), p[1]);
+    close(p[1]);
+    ssize_t got = read(p[0], buf, sizeof buf - 1);
+    close(p[0]);
+    if (st != 0 || got <= 0 || sscanf(buf, "%lf", &per[b]) != 1) return -1;
+  }
+  return median(per, 5);
+}
+
+/* The most orphans (10,000, 5,000, 2,000 or 1,000) for which making them
+ * for every run, `runs` per init, takes under 90 s at this fork speed. */
+static long orphans_for(double fork_cost, int runs) {
+  static const long counts[] = {10000, 5000, 2000};
+  for (int k = 0; k < 3; k++)
+    if (counts[k] * kInits * runs * fork_cost < 90e6) return counts[k];
+  return 1000;
+}
 
 /* One run of `work orphans N` under init i as PID 1: milliseconds until
  * all were reaped, and the CPU time the init spent meanwhile.  0 if ok. */
@@ -510,7 +549,7 @@ int main(int argc, char **argv) {
   int rounds = getenv("BENCH_ROUNDS") ? atoi(getenv("BENCH_ROUNDS")) : 20;
   if (rounds < 1) rounds = 1;
   if (rounds > 60) rounds = 60;
-  const char *orphans = getenv("BENCH_ORPHANS") ? getenv("BENCH_ORPHANS") : "10000";
+  const char *orphans_env = getenv("BENCH_ORPHANS");
   int pid1 = geteuid() == 0 && access("/usr/bin/unshare", X_OK) == 0;
 
   /* Everything on one CPU (inherited by the inits and their children):
@@ -527,8 +566,15 @@ int main(int argc, char **argv) {
   }
 
   sizes();
-  fprintf(stderr, "bench: start-up (%d rounds x %d runs each)...\n", rounds, 100);
-  startup(rounds, 100);
+  double fork_cost = fork_us();
+  if (fork_cost < 0) {
+    fprintf(stderr, "bench: `work forks 100` failed\n");
+    return 1;
+  }
+  long orphans = orphans_env ? atol(orphans_env) : orphans_for(fork_cost, rounds + 1);
+  char orphans_arg[24];
+  snprintf(orphans_arg, sizeof orphans_arg, "%ld", orphans);
+  int batch = startup(rounds);
   fprintf(stderr, "bench: signal round trips...\n");
   signals(rounds / 2 + 1, 0.5);
   int nqueued = getenv("BENCH_QUEUED") ? atoi(getenv("BENCH_QUEUED")) : 20000;
@@ -537,13 +583,15 @@ int main(int argc, char **argv) {
   if (pid1) {
     fprintf(stderr, "bench: idle, 3 s...\n");
     idle(3.0);
-    fprintf(stderr, "bench: reaping %s orphans as PID 1...\n", orphans);
-    reaping(rounds + 1, orphans);
+    fprintf(stderr, "bench: reaping %s orphans as PID 1...\n", grouped(orphans));
+    reaping(rounds + 1, orphans_arg);
   } else {
     fprintf(stderr, "bench: not root (or no unshare): idle and reaping figures skipped\n");
   }
 
   char extra[128];
+  printf("fork + waitpid here: %.0f µs; so start-up takes %d runs a round, reaping %s orphans%s\n\n", fork_cost,
+         batch, grouped(orphans), orphans_env ? " (BENCH_ORPHANS)" : "");
   printf("| figure | remit | tini-static (remit ÷ it) | catatonit (remit ÷ it) | dumb-init (remit ÷ it) | better |\n");
   printf("|---|---|---|---|---|---|\n");
   row("binary size", c_size, "", v_size, 1);
@@ -552,7 +600,7 @@ int main(int argc, char **argv) {
   if (pid1) {
     row("idle RSS, PID 1 with a sleeping child", c_rss, "", v_rss, 1);
     row("idle context switches in 3 s (wake-ups)", c_sw, "", v_sw, 1);
-    snprintf(extra, sizeof extra, "reaping %s orphans as PID 1 (median)", grouped(atol(orphans)));
+    snprintf(extra, sizeof extra, "reaping %s orphans as PID 1 (median)", grouped(orphans));
     row(extra, c_reap, "", v_reap, 1);
     row("- CPU time of the init for it (median)", c_reap_cpu, "", v_reap_cpu, 1);
   }

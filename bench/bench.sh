@@ -3,7 +3,8 @@
 # catatonit and dumb-init on the same work, in one run; prints a Markdown
 # table (with the date and the machine) on stdout.  Takes about 1-2 minutes.
 #   BENCH_ROUNDS=20     rounds (start-up: 100 runs of each init per round)
-#   BENCH_ORPHANS=10000 orphans to reap as PID 1
+#   BENCH_ORPHANS=N     orphans to reap as PID 1 (default: 10,000, or fewer
+#                       where a bare fork is slow: bench.c measures it first)
 #   BENCH_QUEUED=20000  SIGRTMIN+1 queued at each init, stopped, per round
 #   REMIT=./remit       the binary to measure
 #   BENCH_CPU=N         the CPU to run everything on (default: the last; none)
@@ -52,15 +53,15 @@ set -- $(cpu_busy); sleep 1; set -- "$@" $(cpu_busy)
 echo "CPU busy in the second before: $(( ($3 - $1) * 100 / ($3 - $1 + $4 - $2 + 1) ))% (figures mean most on an otherwise idle machine)"
 echo
 if [ -n "$BENCH_DIST" ]; then
-  # The bound is 40 KiB on amd64 and 48 KiB on every musl build; riscv64
-  # is glibc (no musl in Debian 12).  The Makefile's FLAGS_ARCH say what
-  # was done per target; the rest is code density and libc.
+  # The bound is 40 KiB on amd64 and 48 KiB on every musl build; an
+  # architecture the Debian release has no musl for (riscv64 on 12, mips on
+  # 13) is glibc -static.  The Makefile's FLAGS_ARCH say what was done per target.
   echo "| architecture | file size (static, stripped) | within the bound |"
   echo "|---|---:|---|"
   for f in $BENCH_DIST; do
     size=$(stat -c %s "$f") arch=${f##*-}
     bound=49152; [ "$arch" = amd64 ] && bound=40960
-    echo "| $arch | $size B | $([ "$arch" = riscv64 ] && echo "(glibc)" || { [ "$size" -le $bound ] && echo yes || echo NO; }) |"
+    echo "| $arch | $size B | $(grep -q GLIBC "$f" && echo "(glibc)" || { [ "$size" -le $bound ] && echo yes || echo NO; }) |"
   done
   echo
 fi

@@ -8,6 +8,9 @@
  *   work orphans N        hand N zombies to PID 1 at once, print the
  *                         microseconds until the init has reaped them all
  *                         and the CPU time PID 1 took for it
+ *   work forks N          fork, _exit and waitpid N times, print the
+ *                         microseconds one took (how fast this machine
+ *                         makes orphans: bench.c scales their count to it)
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -112,12 +115,24 @@ static int orphans(int n) {
   printf("%lld %lld\n", t1 - t0, (c1 - c0) / 1000);
   return 0;
 }
+static int forks(int n) {
+  long long t0 = now_us();
+  for (int i = 0; i < n; i++) {
+    pid_t c = fork();
+    if (c == 0) _exit(0);
+    if (c < 0 || waitpid(c, NULL, 0) != c) return 1;
+  }
+  printf("%.1f\n", (double)(now_us() - t0) / n);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return 2;
   if (!strcmp(argv[1], "pause")) for (;;) pause();
   if (!strcmp(argv[1], "respond") && argc > 2) return respond(atoi(argv[2]));
   if (!strcmp(argv[1], "sink") && argc > 2) return sink(atoi(argv[2]));
   if (!strcmp(argv[1], "orphans") && argc > 2) return orphans(atoi(argv[2]));
+  if (!strcmp(argv[1], "forks") && argc > 2 && atoi(argv[2]) > 0) return forks(atoi(argv[2]));
   fprintf(stderr, "work: bad arguments\n");
   return 2;
 }

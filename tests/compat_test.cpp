@@ -9,6 +9,12 @@
 //  - version strings (--version, -V, the first line of tini's and
 //    dumb-init's help) carry remit's version after the peer's: a user must
 //    be able to tell which init is running.          -> kStripVersion
+//    The peer's version number itself is the installed one's: remit's must
+//    be the same or newer (remit follows the newer where Debian 12 and 13
+//    differ: catatonit 0.1.7 and 0.2.1), and the rest of the text the same.
+//  - behaviour that changed in the peer version remit follows is compared
+//    only where that version (or a newer one) is installed; an older peer
+//    gets a note instead.                             -> kNewer
 //  - tini -l and catatonit -L print remit's license (MIT), not the peer's
 //    text: remit is not their code.  Status and stderr still compared.
 //                                                     -> kLicense
@@ -24,8 +30,9 @@
 //  - dumb-init -r S:S prints "Translating signal S to S." for a rewrite to
 //    itself; remit's rewrite table cannot tell that from no rewrite.
 //  - every name changes remit's directory to / once the child runs (the
-//    child keeps its own), as dumb-init does: tini and catatonit stay where
-//    they were started.  An init should pin no directory.
+//    child keeps its own), as dumb-init and catatonit 0.2.1 do: tini (and
+//    catatonit 0.1.7) stay where they were started.  An init should pin no
+//    directory.
 //  - error texts are glibc's for the errors remit can meet (exec, vfork,
 //    prctl, the terminal ioctls: ENOENT, EACCES, ENOTDIR, ELOOP, ENOTTY,
 //    ...), as the peers print them; any other error is shown as "error N"
@@ -49,6 +56,7 @@
 #include <pty.h>
 
 #include <algorithm>
+#include <map>
 #include <regex>
 
 #include "harness.hpp"
@@ -60,14 +68,17 @@ namespace {
 enum Mask : unsigned {
   kStripVersion = 1,  // remit's " - remit X" / " (remit X)" after the peer's version
   kLicense = 2,       // stdout is a license text: compared for being there only
+  kNewer = 4,         // as the peer version remit follows: skipped for an older peer
 };
 
-// The real program behind each name.
+// The real program behind each name, in /usr/bin or COMPAT_PEERS=DIR (to
+// compare with another version of a peer, e.g. one taken from Debian 13).
 std::string real_binary(const std::string &name) {
-  if (name == "tini-static") return "/usr/bin/tini-static";
-  if (name == "tini" || name == "docker-init") return "/usr/bin/tini";
-  if (name == "podman-init") return "/usr/bin/catatonit";
-  return "/usr/bin/" + name;
+  const char *dir = getenv("COMPAT_PEERS");
+  std::string at = std::string(dir && *dir ? dir : "/usr/bin") + "/";
+  if (name == "tini" || name == "docker-init") return at + "tini";
+  if (name == "podman-init") return at + "catatonit";
+  return at + name;
 }
 
 struct Case {
@@ -156,9 +167,64 @@ std::string describe(const Case &c) {
   return s;
 }
 
+const std::regex kVersionNumber(R"([0-9]+\.[0-9]+\.[0-9]+)");
+
+// Version numbers (x.y.z) in text, in order.
+std::vector<std::vector<long>> versions_in(const std::string &s) {
+  std::vector<std::vector<long>> out;
+  for (std::sregex_iterator i(s.begin(), s.end(), kVersionNumber), end; i != end; ++i) {
+    long a = 0, b = 0, c = 0;
+    sscanf(i->str().c_str(), "%ld.%ld.%ld", &a, &b, &c);
+    out.push_back({a, b, c});
+  }
+  return out;
+}
+
+std::string dotted(const std::vector<long> &v) {
+  std::string s;
+  for (long n : v) s += (s.empty() ? "" : ".") + std::to_string(n);
+  return s;
+}
+
+// The installed peer's version and the one remit claims under its name
+// (--version, every peer has it), once per name.
+std::pair<std::vector<long>, std::vector<long>> peer_versions(const std::string &name) {
+  static std::map<std::string, std::pair<std::vector<long>, std::vector<long>>> seen;
+  if (!seen.count(name)) {
+    auto version = [](const std::string &bin) {
+      t::Result r = t::start(Spec{{bin, "--version"}, {"POSIXLY_CORRECT"}}).wait(30);
+      std::vector<std::vector<long>> v = versions_in(r.out + r.err);
+      cr_assert(!v.empty(), "%s --version names no version: %s%s", bin.c_str(), r.out.c_str(), r.err.c_str());
+      return v[0];
+    };
+    seen[name] = {version(real_binary(name)), version(t::as_name(name))};
+  }
+  return seen[name];
+}
+
+// kStripVersion: the peer's version numbers must be remit's or older; then
+// both become "V" so that the rest of the text is compared.
+void follow_versions(const Case &c, std::string &real, std::string &ours) {
+  std::vector<std::vector<long>> theirs = versions_in(real), mine = versions_in(ours);
+  for (size_t i = 0; i < theirs.size() && i < mine.size(); i++)
+    cr_expect(mine[i] >= theirs[i], "%s: remit says version %s, older than the installed %s's %s",
+              describe(c).c_str(), dotted(mine[i]).c_str(), c.name.c_str(), dotted(theirs[i]).c_str());
+  real = std::regex_replace(real, kVersionNumber, "V"), ours = std::regex_replace(ours, kVersionNumber, "V");
+}
+
 void compare(const std::vector<Case> &cases) {
   for (const Case &c : cases) {
+    if (c.masks & kNewer) {
+      auto [installed, followed] = peer_versions(c.name);
+      if (installed < followed) {
+        // A note, not cr_log_warn: Criterion exits 1 after any warning.
+        fprintf(stderr, "[NOTE] %s: not compared: the installed %s %s is older than the %s remit follows\n",
+                describe(c).c_str(), c.name.c_str(), dotted(installed).c_str(), dotted(followed).c_str());
+        continue;
+      }
+    }
     std::string real = run_one(c, false), ours = run_one(c, true);
+    if (c.masks & kStripVersion) follow_versions(c, real, ours);
     cr_expect(real == ours, "%s\n===== real %s:\n%s===== remit as %s:\n%s", describe(c).c_str(),
               c.name.c_str(), real.c_str(), c.name.c_str(), ours.c_str());
   }
@@ -360,6 +426,12 @@ std::string pause_then_int(t::Proc &p) {
   return seen;
 }
 
+std::string cwd_of(pid_t pid) {
+  char buf[PATH_MAX] = "";
+  ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/cwd").c_str(), buf, sizeof buf - 1);
+  return std::string(buf, n > 0 ? size_t(n) : 0);
+}
+
 // Where the init and its child stand: an init should pin no directory.
 // The runs start in a scratch directory, never /.
 std::string directories(t::Proc &p) {
@@ -368,14 +440,18 @@ std::string directories(t::Proc &p) {
   // The child can say "ready" before its parent has gone on from fork: wait
   // until the init is back waiting for signals, after all it does at start.
   if (!init_idle(init)) return kill(init, SIGTERM), "the init never went back to waiting for signals\n";
-  auto cwd = [](pid_t pid) {
-    char buf[PATH_MAX] = "";
-    ssize_t n = readlink(("/proc/" + std::to_string(pid) + "/cwd").c_str(), buf, sizeof buf - 1);
-    return std::string(buf, n > 0 ? size_t(n) : 0);
-  };
-  std::string seen = std::string("init in ") + (cwd(init) == "/" ? "/" : "its start directory") + ", child in " +
-                     (cwd(child) == "/" ? "/" : "its start directory") + "\n";
+  std::string seen = std::string("init in ") + (cwd_of(init) == "/" ? "/" : "its start directory") + ", child in " +
+                     (cwd_of(child) == "/" ? "/" : "its start directory") + "\n";
   kill(init, SIGTERM);
+  return seen;
+}
+
+// Where catatonit -P stands once it waits for signals; INT ends it.
+std::string pause_directory(t::Proc &p) {
+  pid_t init = p.init_pid(20);
+  std::string seen = !init_idle(init) ? "never waited for signals\n"
+                     : cwd_of(init) == "/" ? "init in /\n" : "init in its start directory\n";
+  kill(init, SIGINT);
   return seen;
 }
 
@@ -866,6 +942,18 @@ Test(compat, catatonit_pause_mode) {
   compare({
       {"catatonit", {"-P"}, {}, false, 0, "", pause_then_int},
       {"catatonit", {"-P"}, {}, true, 0, "", pause_then_int},
+  });
+}
+
+// catatonit 0.2.1 (Debian 13) changes its directory to / once the child
+// runs, or in pause mode once it waits (podman's pause container pinned a
+// directory); 0.1.7 (Debian 12) stays where it was started.
+Test(compat, catatonit_leaves_its_directory) {
+  const char wait[] = "echo ready; exec sleep 1000";
+  compare({
+      {"catatonit", {"--", "sh", "-c", wait}, {}, false, kNewer, "", directories},
+      {"catatonit", {"-g", "--", "sh", "-c", wait}, {}, true, kNewer, "", directories},
+      {"catatonit", {"-P"}, {}, true, kNewer, "", pause_directory},
   });
 }
 

@@ -16,6 +16,8 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 
+using t::copy_file;
+using t::mkdirs;
 using t::Spec;
 
 namespace {
@@ -87,19 +89,6 @@ std::string daemon_log(const std::string &path) {
   for (std::string line; std::getline(in, line);)
     if (line.find("level=info") == std::string::npos) out += line + "\n";
   return tail(out);
-}
-
-void mkdirs(const std::string &path) {
-  for (size_t i = 1; i <= path.size(); i++)
-    if (i == path.size() || path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
-}
-
-void copy_file(const std::string &from, const std::string &to, mode_t mode = 0755) {
-  mkdirs(to.substr(0, to.rfind('/')));
-  std::ifstream in(from, std::ios::binary);
-  cr_assert(in, "cannot read %s", from.c_str());
-  std::ofstream(to, std::ios::binary) << in.rdbuf();
-  chmod(to.c_str(), mode);
 }
 
 // The pid of a process that is still ours to stop: alive and not a zombie.
@@ -273,9 +262,12 @@ Engine start_docker() {
 }
 
 // Podman with private storage and configuration: rlimits runc can set here,
-// the init under test as the helper `catatonit` a pod's infra runs, and
-// file locks in its tmpdir: a fresh Podman frees every lock of the shared
+// the init under test as the helper `catatonit` a pod's infra runs (Podman
+// 4 takes it from helper_binaries_dir, 5 from init_path), and file locks in
+// its tmpdir: a fresh Podman frees every lock of the shared
 // /dev/shm/libpod_lock when it starts, the other Podman test's included.
+// After the private helper directory come Podman's own (its defaults):
+// Podman 5 finds netavark and aardvark-dns there, even with --network none.
 Engine podman() {
   g_env.push_back("CONTAINERS_CONF=" + g_dir + "/containers.conf");
   g_env.push_back("CONTAINERS_STORAGE_CONF=" + g_dir + "/storage.conf");
@@ -296,8 +288,10 @@ Engine start_podman() {
   while (!hard.empty() && hard.back() == '\n') hard.pop_back();
   std::ofstream(g_dir + "/containers.conf")
       << "[containers]\ndefault_ulimits = [\"nofile=" << hard << ":" << hard
-      << "\", \"nproc=4096:4096\"]\n[engine]\nhelper_binaries_dir = [\"" << helpers
-      << "\"]\nlock_type = \"file\"\n";
+      << "\", \"nproc=4096:4096\"]\ninit_path = \"" << helpers << "/catatonit\"\n"
+      << "[engine]\nhelper_binaries_dir = [\"" << helpers << "\", \"/usr/local/libexec/podman\", "
+      << "\"/usr/local/lib/podman\", \"/usr/libexec/podman\", \"/usr/lib/podman\"]\n"
+      << "lock_type = \"file\"\n";
   // Not the host's storage.conf either (its options, additional image stores).
   std::ofstream(g_dir + "/storage.conf") << "[storage]\ndriver = \"vfs\"\nrunroot = \"" << g_dir
                                           << "/run\"\ngraphroot = \"" << g_dir << "/root\"\n";
@@ -500,11 +494,11 @@ Test(engines, podman_stop_exit_codes_with_remit_as_entrypoint_and_as_init) {
   three_cases(e, "init", {"--init", "--init-path", init_bin()}, {}, "/run/podman-init");
 }
 
-// A pod: its infra container runs `catatonit -P` from helper_binaries_dir,
-// which is remit; beside it nats-server under --init with the rule.  `podman
-// pod stop` must end both: the infra with 0 because remit -P quit on the
-// signal (137 would mean Podman killed it after the stop timeout), nats with
-// 0 by the rule.
+// A pod: its infra container runs `catatonit -P` (helper_binaries_dir's, or
+// init_path's on Podman 5), which is remit; beside it nats-server under
+// --init with the rule.  `podman pod stop` must end both: the infra with 0
+// because remit -P quit on the signal (137 would mean Podman killed it
+// after the stop timeout), nats with 0 by the rule.
 Test(engines, podman_pod_stop_ends_infra_remit_p_and_a_member_under_init) {
   std::string tar = make_image_tar();
   Engine e = start_podman();
@@ -527,8 +521,9 @@ Test(engines, podman_pod_stop_ends_infra_remit_p_and_a_member_under_init) {
   std::string cmdline = e.inspect(infra, "{{.Path}} {{.Args}}");
   cr_assert(cmdline == "/catatonit [-P]", "the infra container runs '%s', not catatonit -P",
             cmdline.c_str());
-  // The infra's process is the init under test (Podman copied it from
-  // helper_binaries_dir into its pause image), not some other catatonit.
+  // The infra's process is the init under test (Podman copied it into its
+  // pause image from helper_binaries_dir, or from init_path since Podman 5),
+  // not some other catatonit.
   std::string pid = e.inspect(infra, "{{.State.Pid}}");
   cr_assert(t::slurp("/proc/" + pid + "/exe") == t::slurp(init_bin()),
             "the infra container's process (pid %s) is not %s", pid.c_str(), init_bin().c_str());

@@ -90,6 +90,20 @@ inline std::string scratch() {
   return tmpl;
 }
 
+// mkdir -p, and a copy of a file (its directories made) with the given mode.
+inline void mkdirs(const std::string &path) {
+  for (size_t i = 1; i <= path.size(); i++)
+    if (i == path.size() || path[i] == '/') mkdir(path.substr(0, i).c_str(), 0755);
+}
+
+inline void copy_file(const std::string &from, const std::string &to, mode_t mode = 0755) {
+  mkdirs(to.substr(0, to.rfind('/')));
+  std::ifstream in(from, std::ios::binary);
+  cr_assert(in, "cannot read %s", from.c_str());
+  std::ofstream(to, std::ios::binary) << in.rdbuf();
+  chmod(to.c_str(), mode);
+}
+
 // remit installed under another name (tini, dumb-init, ...), as a symlink.
 inline std::string as_name(const std::string &name) {
   std::string dir = scratch();
