@@ -32,10 +32,11 @@
 //    where glibc has a text for it (remit carries no full table).
 //  - remit accepts more than the peers where the peers would refuse to
 //    start: tini -p takes KILL or 9 as well as SIGKILL, dumb-init -r takes
-//    signal names and real-time signals (32..64).  A command line that works
-//    with the peer works the same with remit, so these are extensions, not
-//    compared here (bad values both refuse are: tini_bad_values,
-//    dumb_init_bad_rewrites).
+//    signal names and real-time signals (32..64), and a list.  A command
+//    line that works with the peer works the same with remit (dumb-init's
+//    -r is read as its sscanf reads it first: a list is its first item),
+//    so these are extensions, not compared here (bad values both refuse
+//    are: tini_bad_values, dumb_init_bad_rewrites).
 //  - an ambiguous long option (dumb-init --ver) is "unrecognized" for
 //    remit, where glibc lists the possibilities; both exit 1.
 //  - with REMIT_* rules, remit says which rule applied in a line of its
@@ -44,7 +45,12 @@
 //    the peers have no such thing.
 //  - the error for a malformed DUMB_INIT_* / TINI_* value is remit's:
 //    dumb-init ignores anything but "0"/"1" exactly as remit does now, and
-//    TINI_VERBOSITY is read with atoi as tini does, so there is none left.
+//    TINI_VERBOSITY is read with atoi into an unsigned level as tini does
+//    (negative: everything), so there is none left.
+//  - REMIT_MAP and -m rules apply under every name to the status remit
+//    makes up when the program cannot be started (fork or exec failed):
+//    the peers have no rules; tini's -e applies to a failed exec (its child
+//    exits 127) and not to a failed fork (tini returns 1 itself), as in tini.
 #include <poll.h>
 #include <pty.h>
 #include <sys/socket.h>
