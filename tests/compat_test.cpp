@@ -1109,8 +1109,8 @@ std::string usr1(t::Proc &p) {
 
 Test(compat, dumb_init_r_is_read_as_sscanf_reads_it) {
   std::vector<Case> cases;
-  for (const char *rw : {"10:12x", " 10: 12", "+10:+12", "15:15,10:12", "10:12,15:2", "10 :12", "4294967306:12",
-                         "10:4294967308", "10:-0", "10:", ":12", "10:12:14"})
+  for (const char *rw : {"10:12x", " 10: 12", "+10:+12", "12:2,10:12", "10:12,15:2", "10 :12", "4294967306:12",
+                         "10:4294967308", "15:-0", "10:", ":12", "10:12:14"})
     cases.push_back({"dumb-init", {"-v", "-r", rw, "sh", "-c", kUsr}, {}, false, 0, "", usr1});
   compare(cases);
 }
