@@ -51,10 +51,13 @@ bool raised_by_self(const siginfo_t &info) {
          info.si_signo != SIGHUP && info.si_signo != SIGCONT;
 }
 
+// The signals remit waits for: all, but those main leaves unblocked.
+SigSet g_awaited = kAllSignals;
+
 // Waits for any signal, until deadline_ms (monotonic) if it is not -1.
 // Returns the signal, or 0 when the deadline passed.
 int next_signal(int64_t deadline_ms) {
-  static const SigSet all = kAllSignals, chld = bit(SIGCHLD);
+  static const SigSet chld = bit(SIGCHLD);
   siginfo_t info;
   for (;;) {
     // SIGCHLD first: the kernel hands out signals sent to the thread, and
@@ -69,7 +72,7 @@ int next_signal(int64_t deadline_ms) {
       ts.tv_sec = ms / 1000, ts.tv_nsec = long(ms % 1000 * 1000000);
       tp = &ts;
     }
-    long sig = wait_signal(&all, &info, tp);
+    long sig = wait_signal(&g_awaited, &info, tp);
     if (sig > 0 && !raised_by_self(info)) return int(sig);
     if (sig < 0 && errno == EAGAIN) return 0;
     // EINTR: a stop and continue (SIGSTOP, then SIGCONT) interrupts the wait.
@@ -140,7 +143,8 @@ void exec_program(const Run &run, char **argv) {
 
 // Starts the program.  vfork keeps start-up cheap and lets the child report
 // a failed exec through shared memory before remit goes on.  Returns the
-// pid, or -1 with *status set after saying why the program could not run.
+// pid, 0 if fork failed; if the program could not run, *status is set and
+// the run is over, after saying why.
 pid_t spawn(Run &run, int *status) {
   const Settings &set = run.set;
   const Personality &who = *set.who;
@@ -152,7 +156,7 @@ pid_t spawn(Run &run, int *status) {
   // strtol reads it) becomes the child's, or sd_listen_fds() in the program
   // would refuse the sockets.  Its entry points at `listen` while vfork
   // runs, which the child completes with its pid; then it is put back.
-  char listen[32] = "LISTEN_PID=", **entry = nullptr, *was = nullptr;
+  char listen[24] = "LISTEN_PID=", **entry = nullptr, *was = nullptr;
   for (char **e = environ; who.listen_pid && *e; e++) {
     const char *stop;
     if (!strncmp(*e, listen, 11) && remap::c_long(*e + 11, &stop) == getpid()) entry = e, was = *e, *e = listen;
@@ -161,11 +165,8 @@ pid_t spawn(Run &run, int *status) {
   if (pid == 0) {
     take_terminal(set, had_terminal);
     if (entry) {
-      char digits[12];
-      int i = sizeof digits;
-      unsigned v = unsigned(getpid());
-      do digits[--i] = char('0' + v % 10); while (v /= 10);
-      memcpy(listen + 11, digits + i, sizeof digits - size_t(i));
+      Num pid(getpid());
+      memcpy(listen + 11, pid.str(), size_t(pid.o.n));
     }
     exec_program(run, argv);
     exec_errno = errno;
@@ -207,19 +208,6 @@ pid_t spawn(Run &run, int *status) {
 
 // --------------------------------------------------------------- signals
 
-// Outside PID 1, a wrapper that exited 143 where the program died by
-// SIGTERM would change what the calling shell sees.  So remit dies the same
-// way: default action, unblocked, raised.  No core file: the child's is the
-// one that matters.
-void die_by(int sig) {
-  struct rlimit no_core = {0, 0};
-  prlimit(0, RLIMIT_CORE, &no_core, nullptr);  // setrlimit: musl syncs every thread
-  set_action(sig, SIG_DFL);
-  SigSet one = bit(sig);
-  kill(getpid(), sig);
-  set_mask(SIG_UNBLOCK, &one, nullptr);
-}
-
 // Where signals for the child go: the child, or its whole process group.
 pid_t target(const Run &run) {
   return run.set.group || run.set.new_session ? -run.child : run.child;
@@ -243,9 +231,6 @@ void forward(Run &run, int sig) {
 void on_signal(Run &run, int sig) {
   const Settings &set = run.set;
   if (run.handoff.take(set, sig)) return;
-  // tini leaves the fault signals at their default: one sent from outside
-  // kills it as a wrapper (the kernel keeps it from PID 1).
-  if ((set.who->fatal & bit(sig)) && getpid() != 1) die_by(sig);
   if (!run.done) note(run.story, sig);
   if (set.who->not_forwarded & bit(sig)) return;
   bool stop = (kStopSignals & bit(sig)) != 0;
@@ -339,6 +324,19 @@ void wait_for_the_rest(const Run &run) {
   }
 }
 
+// Outside PID 1, a wrapper that exited 143 where the program died by
+// SIGTERM would change what the calling shell sees.  So remit dies the same
+// way: default action, unblocked, raised.  No core file: the child's is the
+// one that matters.
+void die_by(int sig) {
+  struct rlimit no_core = {0, 0};
+  prlimit(0, RLIMIT_CORE, &no_core, nullptr);  // setrlimit: musl syncs every thread
+  set_action(sig, SIG_DFL);
+  SigSet one = bit(sig);
+  kill(getpid(), sig);
+  set_mask(SIG_UNBLOCK, &one, nullptr);
+}
+
 int finish(const Run &run) {
   remap::Ending end = WIFSIGNALED(run.wstatus)
                           ? remap::Ending{true, uint8_t(WTERMSIG(run.wstatus))}
@@ -371,6 +369,10 @@ int main(int argc, char **argv) {
   int status = read_settings(&set, argc, argv);
   if (status >= 0) return status;
   if (set.explain) return explain(set);
+  // tini leaves the fault signals unblocked, at their default, and does not
+  // wait for them: one sent from outside kills it as a wrapper (not as PID
+  // 1: the kernel keeps such a signal from init).
+  if (set.who->faults_kill) g_awaited = ~kFaults, set_mask(SIG_UNBLOCK, &kFaults, nullptr);
 
   Run run{set};
   run.child_mask = start_mask;

@@ -109,17 +109,15 @@ struct Out {
     return *this;
   }
   Out &operator<<(char c) { return put(&c, 1); }
-  // unsigned long, not uint64_t: 64-bit division on a 32-bit target
-  // would bring libgcc's __udivdi3 along (2 KB on mipsel).
-  Out &operator<<(unsigned long u) {
+  Out &operator<<(long v) {
     char tmp[24];
     int i = sizeof tmp;
+    // unsigned long, not uint64_t: 64-bit division on a 32-bit target
+    // would bring libgcc's __udivdi3 along (2 KB on mipsel).
+    unsigned long u = v < 0 ? (unsigned long)(-(v + 1)) + 1 : (unsigned long)v;
     do tmp[--i] = char('0' + u % 10); while (u /= 10);
+    if (v < 0) tmp[--i] = '-';
     return put(tmp + i, int(sizeof tmp) - i);
-  }
-  Out &operator<<(long v) {
-    if (v < 0) *this << '-';
-    return *this << (v < 0 ? (unsigned long)(-(v + 1)) + 1 : (unsigned long)v);
   }
   Out &operator<<(int v) { return *this << long(v); }
 

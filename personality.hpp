@@ -104,9 +104,9 @@ struct Personality {
   bool libc_numbers = false;      // -e and -r read as tini's strtol(3) and
                                   // dumb-init's sscanf(3) read them
   bool listen_pid = false;        // catatonit: LISTEN_PID=its pid becomes the child's
+  bool faults_kill = false;       // tini: the fault signals (kFaults) left at
+                                  // their default, fatal to it as a wrapper
   remap::SigSet not_forwarded = 0;  // signals the init keeps to itself
-  remap::SigSet fatal = 0;        // signals that kill it as a wrapper when sent
-                                  // (tini leaves the faults at their default)
   uint8_t usage_status = 0;       // exit status for a bad option
   uint8_t missing_status = 0;     // program not found
   uint8_t denied_status = 0;      // program found but not executable
@@ -212,10 +212,10 @@ inline const Personality kRemit = {
 
 // tini never forwards the fault signals, nor SIGTTIN/SIGTTOU (it ignores
 // them so that handing the terminal to the child cannot stop it).
-constexpr remap::SigSet kTiniFaults =
+constexpr remap::SigSet kFaults =
     remap::bit(SIGILL) | remap::bit(SIGTRAP) | remap::bit(SIGABRT) | remap::bit(SIGBUS) |
     remap::bit(SIGFPE) | remap::bit(SIGSEGV) | remap::bit(SIGSYS);
-constexpr remap::SigSet kTiniKeeps = kTiniFaults | remap::bit(SIGTTIN) | remap::bit(SIGTTOU);
+constexpr remap::SigSet kTiniKeeps = kFaults | remap::bit(SIGTTIN) | remap::bit(SIGTTOU);
 
 // tini 0.19, also installed as docker-init (Docker's --init).
 inline const Option kTiniOptions[] = {
@@ -265,8 +265,8 @@ inline const Personality kTini = {
     .own_group = true,
     .warn_no_reaping = true,
     .libc_numbers = true,
+    .faults_kill = true,
     .not_forwarded = kTiniKeeps,
-    .fatal = kTiniFaults,
     .usage_status = 1, .missing_status = 127, .denied_status = 126, .exec_status = 1, .fork_status = 1,
     .help_fd = 1, .version_fd = 1, .info_fd = 1,
     .prefix = "[%L %N (%P)] ",

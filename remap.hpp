@@ -56,15 +56,13 @@ inline long c_long(const char *s, const char **stop) {
   const char *p = s;
   while (is_space(*p)) p++;
   bool minus = *p == '-';
-  if (*p == '-' || *p == '+') p++;
-  if (!is_digit(*p)) return *stop = s, 0;
-  unsigned long v = 0, max = minus ? 0UL - (unsigned long)LONG_MIN : LONG_MAX;
-  for (; is_digit(*p); p++) {
-    unsigned d = unsigned(*p - '0');
-    v = v > (max - d) / 10 ? max : v * 10 + d;
+  p += minus || *p == '+';
+  unsigned long v = 0, max = LONG_MAX + (unsigned long)minus;  // -LONG_MIN when negative
+  for (*stop = s; is_digit(*p); *stop = ++p) {
+    unsigned long next = v * 10 + unsigned(*p - '0');
+    v = v > LONG_MAX / 10 || next > max ? max : next;  // past LONG_MAX / 10, v * 10 is past max
   }
-  *stop = p;
-  return minus ? long(0UL - v) : long(v);
+  return long(minus ? 0 - v : v);
 }
 
 // Walks a list of items separated by commas and/or whitespace.  Two commas
@@ -251,11 +249,10 @@ inline Error parse_rules(const char *text, Rules *rules, bool empty_ok) {
 inline Error parse_success_code(const char *text, Rules *rules, bool as_strtol = false) {
   const char *end = text, *stop;
   while (*end) end++;
-  uint32_t code;
   long v = c_long(text, &stop);
-  if (as_strtol ? *stop || v < 0 || v > 255 : !whole_uint(text, end, 255, &code))
+  if (*stop || v < 0 || v > 255 || !(as_strtol || is_digit(*text)))
     return fail("exit code must be 0..255", text, int(end - text));
-  if (as_strtol) code = uint32_t(v);
+  uint32_t code = uint32_t(v);
   int i = 0;
   while (i < rules->count && rules->rule[i].match != Rule::kCodeSet) i++;
   if (i == rules->count) {

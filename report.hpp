@@ -9,8 +9,6 @@
 #pragma once
 #include <fcntl.h>
 #include <limits.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "settings.hpp"
@@ -85,14 +83,9 @@ struct ReportFile {
 inline int named_fd(const char *path) {
   if (!strcmp(path, "-") || !strcmp(path, "/dev/stderr")) return 2;
   if (!strcmp(path, "/dev/stdout")) return 1;
-  static const char *const kDirs[] = {"/dev/fd/", "/proc/self/fd/"};
-  for (const char *dir : kDirs) {
-    size_t len = strlen(dir);
-    uint32_t fd;
-    if (!strncmp(path, dir, len) && remap::whole_uint(path + len, path + strlen(path), INT32_MAX, &fd))
-      return int(fd);
-  }
-  return -1;
+  const char *n = !strncmp(path, "/dev/fd/", 8) ? path + 8 : !strncmp(path, "/proc/self/fd/", 14) ? path + 14 : nullptr;
+  uint32_t fd;
+  return n && remap::whole_uint(n, n + strlen(n), INT32_MAX, &fd) ? int(fd) : -1;
 }
 
 // Opened when remit starts, so that a path that cannot work is said before
@@ -100,26 +93,21 @@ inline int named_fd(const char *path) {
 // yet: the last run's report stays until there is one to replace it.
 // Non-blocking: a FIFO with no reader fails now (ENXIO) rather than hang
 // the start, and a full one cannot hold up the exit.  A path to a stream
-// remit holds, by name or as the same file as its stdout or stderr, is that
-// stream: opened again, it would have an offset of its own and the line
-// would land on (and empty) the program's output.  A file of its own never
-// takes 0-2, which were closed if it could: remit's lines would go into it.
+// remit holds is that stream: opened again, it would have an offset of its
+// own, and the line would land on (and empty) the program's output.  A file
+// of its own never takes 0-2, which were closed if it could: remit's lines
+// would go into it.
 inline ReportFile open_report(const Settings &set) {
   const char *path = set.report;
   if (!path) return {};
   int fd = named_fd(path);
   if (fd >= 0) {
-    if (fcntl(fd, F_GETFD) >= 0) return {fd, true};
-    errno = EBADF, fd = -1;
-  } else {
-    fd = above_stdio(open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644));
+    if (fcntl(fd, F_GETFD) >= 0) return {fd, true};  // else EBADF: not open
+  } else if ((fd = above_stdio(open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644))) >= 0) {
+    return {fd, false};
   }
-  if (fd < 0) return report_trouble(set, "open"), ReportFile{};
-  struct stat mine, std;
-  for (int s = 1; s <= 2; s++)
-    if (fstat(fd, &mine) == 0 && fstat(s, &std) == 0 && mine.st_dev == std.st_dev && mine.st_ino == std.st_ino)
-      return close(fd), ReportFile{s, true};
-  return {fd, false};
+  report_trouble(set, "open");
+  return {};
 }
 
 // One JSON line in a fixed buffer, built by the functions below.  Every
@@ -144,15 +132,13 @@ inline bool put(const char *s, int len, int end = kSize - kTail) {
 }
 inline bool raw(const char *s, int end = kSize - kTail) { return put(s, int(strlen(s)), end); }
 
-// Each value follows `pre`: its key, or a comma in a list; the two go in
-// together or not at all.
-inline void pair(const char *pre, const char *value) {
-  if (int(strlen(pre) + strlen(value)) <= kSize - kTail - n) raw(pre), raw(value);
-}
+// A number after `pre` (its key), the two together or not at all.
 inline void num(const char *pre, unsigned long v) {
-  Out o(-1);
-  (o << v).put("", 1);
-  pair(pre, o.buf);
+  char text[48];
+  int i = sizeof text, len = int(strlen(pre));
+  do text[--i] = char('0' + v % 10); while (v /= 10);
+  memcpy(text + i - len, pre, size_t(len));  // keys are short: 20 bytes at most
+  put(text + i - len, int(sizeof text) - i + len);
 }
 
 // s as a JSON string after `pre`, ending before buf[end]: quotes,
@@ -167,8 +153,8 @@ inline void num(const char *pre, unsigned long v) {
   static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
   constexpr int kCut = 4;  // "…" and the closing quote
   if (end > kSize - kTail) end = kSize - kTail;
-  int start = n;
-  if (!raw(pre, end - 1 - kCut) || !put("\"", 1, end - kCut)) return n = start, false;
+  if (!raw(pre, end - 1 - kCut)) return false;
+  put("\"", 1, end - kCut);  // fits: room was kept for it
   while (*s) {
     unsigned char c = (unsigned char)*s;
     char unit[6] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
@@ -243,19 +229,14 @@ inline Out &put_rule(Out &o, const remap::Rules &rules, int i) {
 
 // The line goes in whole or not at all, and never waits (send_line, as
 // every message).  A file of remit's own is emptied first, so that the last
-// run's report cannot outlive this one; a regular file the line would take
-// past RLIMIT_FSIZE is left as it is now, and one a write leaves short (a
-// full disk) is cut back to where it was.  One warning if it fails.
+// run's report cannot outlive this one, and emptied again when the line
+// did not all go in (RLIMIT_FSIZE, a full disk): no half line stays.  A
+// pipe, FIFO or terminal takes it whole or not.  One warning if it fails.
 inline void deliver(const Settings &set, ReportFile to, const char *line, int len) {
-  struct stat st;
-  bool file = fstat(to.fd, &st) == 0 && S_ISREG(st.st_mode);
-  off_t from = to.shared ? st.st_size : 0;
-  if (file && !to.shared && ftruncate(to.fd, 0)) {}
-  rlimit fsize;
+  if (!to.shared && ftruncate(to.fd, 0)) {}
   errno = 0;
-  if (file && getrlimit(RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur < rlim_t(from + len)) errno = EFBIG;
-  else if (send_line(to.fd, line, len)) return;
-  if (file && ftruncate(to.fd, from)) {}
+  if (send_line(to.fd, line, len)) return;
+  if (!to.shared && ftruncate(to.fd, 0)) {}
   report_trouble(set, "write");
 }
 
@@ -269,8 +250,7 @@ inline void deliver(const Settings &set, ReportFile to, const char *line, int le
   buf = space, n = 0;
   char **argv = set.child_argv;
   str("{\"program\":", argv[0], n + 1024);
-  if (st.child > 0) num(",\"pid\":", unsigned(st.child));
-  else raw(",\"pid\":null");
+  if (st.child) num(",\"pid\":", unsigned(st.child));  // none if fork failed
   raw(st.exec_errno ? ",\"ended\":\"not started\""
                     : end.signaled ? ",\"ended\":\"killed\"" : ",\"ended\":\"exited\"");
   char why[24];
@@ -323,9 +303,9 @@ inline void deliver(const Settings &set, ReportFile to, const char *line, int le
     if ((rule < 0 && !set.remit_line) || !shown(set, mine)) return;
     o = message(who, mine);
   }
-  if (!st.child) o << "fork failed, status " << int(end.value);
-  else if (end.signaled) o << "child " << int(st.child) << " was killed by " << remap::signal_name(end.value, name);
-  else o << "child " << int(st.child) << " exited with " << int(end.value);
+  if (st.child) o << "child " << int(st.child);
+  if (end.signaled) o << " was killed by " << remap::signal_name(end.value, name);
+  else o << (st.child ? " exited with " : "fork failed: ") << int(end.value);
   o << "; received";
   if (!st.received) o << " no signal";
   for (int sig = 1; sig <= remap::kMaxSig; sig++)

@@ -24,8 +24,8 @@ struct Settings {
   const char *report = nullptr;  // --report FILE
 };
 
-// Above every level: -v repeated, TINI_VERBOSITY and REMIT_VERBOSE stop
-// adding here, so that no count of them can overflow.
+// Above every level: where TINI_VERBOSITY's huge levels stop, so that
+// REMIT_VERBOSE's and -v's additions cannot overflow.
 constexpr int kMaxVerbosity = 99;
 
 // Messages below kFatal only show at the verbosity they need.
@@ -99,7 +99,7 @@ inline bool apply(Settings *set, Act act, const char *value, const char *from,
     case kSubreaper: set->subreaper |= on; break;
     case kWaitAll: set->wait_all |= on; break;
     case kVerbose:
-      if (set->verbosity < kMaxVerbosity) set->verbosity += on;
+      set->verbosity += on;  // at most a few million -v fit in argv
       if (from_env && on) narrate(*set, &Narration::debug_mode);
       break;
     case kVerboseLevel: {  // a level 0..9, or a flag's word (off: 0, on: 1)
