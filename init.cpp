@@ -1,10 +1,10 @@
 // init.cpp: remit, the process: start the program, pass on signals, reap, end with its status.
 //
-// All signals stay blocked in remit and are read from a signalfd (or taken
-// with sigtimedwait(2) while a deadline runs): no handlers, so nothing here
-// runs in a signal context, and no timeout unless a stop is in progress, so
-// an idle remit never wakes.
+// All signals stay blocked in remit and are read from a signalfd: no
+// handlers, so nothing here runs in a signal context, and no timeout unless
+// a stop is in progress, so an idle remit never wakes.
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -58,9 +58,9 @@ bool raised_by_self(int sig, int code, pid_t pid) {
 SigSet g_awaited = kAllSignals;
 
 // Waits for any signal, until deadline_ms (monotonic) if it is not -1.
-// Returns the signal, or 0 when the deadline passed.  With no deadline,
-// signals come in batches from a signalfd, one read for all that are
-// pending, so that passing one on costs little more than its kill().
+// Returns the signal, or 0 when the deadline passed.  Signals come in
+// batches from a signalfd, one read for all that are pending, so that
+// passing one on costs little more than its kill().
 int next_signal(int64_t deadline_ms) {
   static const SigSet chld = bit(SIGCHLD);
   static signalfd_siginfo batch[32];
@@ -71,30 +71,24 @@ int next_signal(int64_t deadline_ms) {
       int sig = int(s.ssi_signo);
       if (sig && !raised_by_self(sig, s.ssi_code, pid_t(s.ssi_pid))) return sig;
     }
+    if (fd < 0) fd = above_stdio(open_signalfd(&g_awaited));  // 0-2 may be closed
+    if (deadline_ms >= 0) {
+      int64_t left = deadline_ms - now_ms();
+      if (left <= 0) return 0;
+      // A deadline is under 2^31 ms away.  Nothing ready (0) or EINTR (a
+      // stop and continue): look at the clock again.
+      pollfd ready = {fd, POLLIN, 0};
+      if (poll(&ready, 1, int(left)) <= 0) continue;
+    }
+    ssize_t n = read(fd, batch, sizeof batch);  // EINTR: a stop and continue
+    have = n > 0 ? int(n / sizeof *batch) : 0, at = 0;
     // SIGCHLD before whatever came with it: the kernel hands out signals
     // sent to the thread, and low numbers, first, so a storm of either
     // would starve it.  A read that filled the batch may have left it pending.
-    if (deadline_ms < 0) {
-      if (fd < 0) fd = above_stdio(open_signalfd(&g_awaited));  // 0-2 may be closed
-      ssize_t n = read(fd, batch, sizeof batch);  // EINTR: a stop and continue
-      have = n > 0 ? int(n / sizeof *batch) : 0, at = 0;
-      for (int i = 0; i < have; i++)
-        if (batch[i].ssi_signo == SIGCHLD) return batch[i].ssi_signo = 0, SIGCHLD;
-      if (have == int(sizeof batch / sizeof *batch) && wait_signal(&chld, nullptr, &kNoWait) == SIGCHLD)
-        return SIGCHLD;
-      continue;
-    }
-    // A deadline: one signal at a time, SIGCHLD checked before each.
-    if (wait_signal(&chld, nullptr, &kNoWait) == SIGCHLD) return SIGCHLD;
-    int64_t left = deadline_ms - now_ms();
-    if (left <= 0) return 0;
-    // Under 2^31 ms away: 32-bit arithmetic, no 64-bit division.
-    uint32_t ms = uint32_t(left);
-    OldTimespec ts = {long(ms / 1000), long(ms % 1000 * 1000000)};
-    siginfo_t info;
-    long sig = wait_signal(&g_awaited, &info, &ts);
-    if (sig > 0 && !raised_by_self(int(sig), info.si_code, info.si_pid)) return int(sig);
-    if (sig < 0 && errno == EAGAIN) return 0;
+    for (int i = 0; i < have; i++)
+      if (batch[i].ssi_signo == SIGCHLD) return batch[i].ssi_signo = 0, SIGCHLD;
+    if (have == int(sizeof batch / sizeof *batch) && wait_signal(&chld, nullptr, &kNoWait) == SIGCHLD)
+      return SIGCHLD;
   }
 }
 

@@ -30,7 +30,7 @@ inline void set_action(int sig, void (*handler)(int), KAction *old = nullptr) {
 
 // rt_sigtimedwait with the kernel's original timespec, two longs: on 32-bit
 // targets musl's timespec goes with the *_time64 calls, which Debian 12's
-// qemu-user does not know.  Relative waits (under 2^31 ms) always fit it.
+// qemu-user does not know.  remit only asks for what is already pending.
 struct OldTimespec { long tv_sec, tv_nsec; };
 constexpr OldTimespec kNoWait = {0, 0};  // only what is already pending
 
