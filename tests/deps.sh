@@ -4,7 +4,7 @@
 #   sh tests/deps.sh WHAT PKG...   just these, for WHAT ("make demo");
 #                                  PKG:ARCH adds ARCH to dpkg if needed
 what="remit's tests"
-pkgs="build-essential musl-tools libcriterion-dev nats-server tini dumb-init catatonit runc busybox-static mandoc util-linux procps clang libclang-rt-dev docker.io podman"
+pkgs="build-essential musl-tools libcriterion-dev nats-server tini dumb-init catatonit runc busybox-static mandoc util-linux procps clang libclang-rt-dev python3 docker.io podman"
 if [ $# -gt 0 ]; then what=$1; shift; pkgs="$*"; fi
 missing=""
 for p in $pkgs; do
