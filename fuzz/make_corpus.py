@@ -98,8 +98,12 @@ seed("remit-signals-dropped-65553", ["app"], value=0,
      sigs=[("RTMIN", False, 65536), ("RTMIN", False, 17)])
 seed("remit-report-wall-2100", ["--report", "-", "app"], value=0, sigs=[("TERM", False, 1)],
      stop_ms=999, wall=4102444800)
-seed("remit-report-wall-far", ["app"], value=0, sigs=[("INT", False, 1)], stop_ms=5,
-     wall=(1 << 40) + 12345)
+seed("remit-report-wall-2100-03-01", ["app"], value=0, sigs=[("QUIT", False, 1)], stop_ms=1,
+     wall=4107542400)
+seed("remit-report-wall-2038", ["app"], value=0, sigs=[("TERM", False, 1)], stop_ms=0,
+     wall=1 << 31)
+seed("remit-report-wall-2262", ["app"], value=0, sigs=[("INT", False, 1)], stop_ms=854,
+     wall=9223372036)
 seed("remit-utf8-args", [b"\xff\xfeprog", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80",
                          "\U0001F600ok", b"caf\xe9", b"\xe2\x82", "\"quoted\\\"", "\t\x01\x7f",
                          "\u009b31m"], value=0)
