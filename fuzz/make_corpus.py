@@ -127,6 +127,8 @@ seed("tini-exec-fail", ["-v", "nope"], argv0=R("tini"), flags=EXEC_FAILED, err=E
 seed("tini-env", ["prog", "-x"], argv0=R("tini"), value=143 - 128,
      env=[("TINI_VERBOSITY", "3"), ("TINI_SUBREAPER", ""), ("TINI_KILL_PROCESS_GROUP", "1")])
 seed("tini-verbosity-negative", ["prog"], argv0=R("tini"), value=0, env=[("TINI_VERBOSITY", "-5")])
+seed("tini-e-strtol", ["-e", "", "-e", " 1", "-e", "+1", "--", "p"], argv0=R("tini"), value=1)
+seed("tini-empty-program", ["-v", "--", ""], argv0=R("tini"), flags=EXEC_FAILED, err=ENOENT)
 seed("tini-usage", ["-x"], argv0=R("tini"), sbin=True)
 seed("docker-init-pid1", ["--", "app"], argv0=R("docker-init"), flags=PID1 | SIGNALED,
      value=sig_value("TERM"), sigs=[("TERM", False, 1)])
@@ -140,6 +142,8 @@ seed("dumb-init-rewrite", ["-r", "15:3", "-r", "2:0", "-v", "app"], argv0=R("dum
 seed("dumb-init-single-child", ["-c", "app"], argv0=R("dumb-init"), value=0,
      sigs=[("TTOU", False, 1)], env=[("DUMB_INIT_DEBUG", "1"), ("DUMB_INIT_SETSID", "0")])
 seed("dumb-init-exec-fail", ["-v", "nope"], argv0=R("dumb-init"), flags=EXEC_FAILED, err=EACCES)
+seed("dumb-init-sscanf-rewrite", ["-r", " 10: 12", "-r", "+10:+12", "-r", "15:15,10:12", "-v", "app"],
+     argv0=R("dumb-init"), value=0, sigs=[("USR1", False, 1), ("TERM", False, 1)])
 seed("dumb-init-bad-rewrite", ["-r", "10:12x", "app"], argv0=R("dumb-init"))
 # catatonit and podman-init
 seed("catatonit-run", ["--", "app", "x"], argv0=R("catatonit"), value=7,
