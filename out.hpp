@@ -15,13 +15,9 @@
 #include <poll.h>
 #include <stdint.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
-#ifndef RWF_NOWAIT
-#define RWF_NOWAIT 0x00000008
-#endif
+#include "sys.hpp"
 
 // For fd 1 and 2, when they are a pipe, FIFO or terminal: a twin, a second
 // open file of the same pipe or terminal (through /proc/self/fd), made
@@ -33,8 +29,7 @@ inline int g_twin[3] = {-1, -1, -1};
 // opened so): a regular file's twin would have an offset of its own and
 // write over the child's output, and a file never makes a write wait
 // anyway.  Without /proc, or without permission to open the pipe again (a
-// FIFO made by another user), send_line() falls back.  Raw calls: musl's
-// open, close and fcntl carry fallbacks remit does not need.
+// FIFO made by another user), send_line() falls back.
 inline void open_twins() {
   for (int fd = 1; fd <= 2; fd++) {
     if (lseek(fd, 0, SEEK_CUR) >= 0 || errno != ESPIPE) continue;
@@ -42,15 +37,15 @@ inline void open_twins() {
     path[14] = char('0' + fd);
     // O_NOCTTY: as a session leader with no terminal (PID 1), opening one
     // would make it remit's controlling terminal.
-    long twin = syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    int twin = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (twin >= 0 && twin < 3) {
       // fd 0, 1 or 2 was closed, and the twin took its number: move it up,
       // or remit would write to it when it means the closed one.
-      long high = syscall(SYS_fcntl, twin, F_DUPFD_CLOEXEC, 3);
-      syscall(SYS_close, twin);
+      int high = fcntl(twin, F_DUPFD_CLOEXEC, 3);
+      close(twin);
       twin = high;
     }
-    g_twin[fd] = int(twin);
+    g_twin[fd] = twin;
   }
 }
 
@@ -76,7 +71,7 @@ inline bool send_line(int fd, const char *buf, int n) {
     ssize_t w = twin ? write(fd, p, len) : send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (w < 0 && errno == ENOTSOCK) {
       iovec v = {p, len};
-      w = syscall(SYS_pwritev2, fd, &v, 1, -1L, -1L, RWF_NOWAIT);  // offset -1: the file's own
+      w = write_nowait(fd, &v);
       if (w < 0) {
         pollfd ready = {fd, POLLOUT, 0};
         w = poll(&ready, 1, 0) == 1 ? write(fd, p, len) : -1;

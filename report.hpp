@@ -1,28 +1,54 @@
-// report.hpp: --report FILE, the exit report.  The rules tell the
-// orchestrator what it needs to hear (nats-server's 1 after a TERM is a 0);
-// the report keeps what really happened, for the operator: one JSON line,
-// written once when the program has ended.  Kubernetes shows the content of
-// /dev/termination-log (4096 bytes at most) as the container's termination
-// message, so the line never exceeds that, and stays valid JSON and UTF-8
-// whatever bytes argv holds.
+// report.hpp: everything said about how the run ended: the -v line, the JSON report, --explain.
+//
+// --report FILE keeps what really happened, for the operator, while the
+// rules tell the orchestrator what it needs to hear (nats-server's 1 after
+// a TERM is a 0): one JSON line, written once when the program has ended.
+// Kubernetes shows /dev/termination-log (4096 bytes at most) as the
+// container's termination message, so the line never exceeds that, and
+// stays valid JSON and UTF-8 whatever bytes argv holds.
 #pragma once
 #include <fcntl.h>
+#include <time.h>
 
 #include "settings.hpp"
 
+inline int64_t now_ms() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return int64_t(t.tv_sec) * 1000 + t.tv_nsec / 1000000;
+}
+
 // What happened while the program ran, recorded by init.cpp as it happens.
 struct Story {
-  uint8_t sigs[16];        // signals remit received, in order of arrival
+  pid_t child = 0;
+  remap::SigSet received = 0;  // signals received while the child ran
+  uint8_t sigs[16];        // the same, in order of arrival
   uint8_t nsigs = 0;
   uint16_t dropped = 0;    // those that did not fit in sigs
   uint8_t stop_sig = 0;    // the first stop signal (TERM, INT, QUIT)
   bool grace_kill = false; // the grace period ran out: SIGKILL sent
   int exec_errno = 0;      // the program could not be started
   int64_t stop_at = 0;     // when stop_sig came (monotonic ms)
-  uint32_t stop_wall_s = 0;   // the same, wall clock: s since the epoch
+  int64_t stop_wall_s = 0; // the same, wall clock: s since the epoch
   uint16_t stop_wall_ms = 0;  // and ms
   int64_t end_at = 0;      // when the program's end was seen (monotonic ms)
 };
+
+constexpr remap::SigSet kStopSignals = remap::bit(SIGTERM) | remap::bit(SIGINT) | remap::bit(SIGQUIT);
+
+// Keeps a signal received while the child runs: for the rules, in order
+// for the report, and when the first stop came.
+inline void note(Story &st, int sig) {
+  st.received |= remap::bit(sig);
+  if (st.nsigs < sizeof st.sigs) st.sigs[st.nsigs++] = uint8_t(sig);
+  else st.dropped++;
+  if ((kStopSignals & remap::bit(sig)) && !st.stop_sig) {
+    timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    st.stop_sig = uint8_t(sig), st.stop_at = now_ms();
+    st.stop_wall_s = wall.tv_sec, st.stop_wall_ms = uint16_t(wall.tv_nsec / 1000000);
+  }
+}
 
 // Says, once, that the report cannot go where it was asked to.
 [[gnu::noinline]] inline void report_trouble(const Settings &set, const char *what) {
@@ -44,8 +70,7 @@ inline int open_report(const Settings &set) {
   const char *path = set.report;
   if (!path) return -1;
   if (!strcmp(path, "-") || !strcmp(path, "/dev/stderr")) return 2;
-  // The raw call: musl's open(3) adds 200 bytes of fallbacks.
-  int fd = int(syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644));
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
   if (fd < 0) report_trouble(set, "open");
   return fd;
 }
@@ -113,15 +138,23 @@ inline void sig(const char *pre, int sig) {
   str(pre, remap::signal_name(sig, name), kSize);
 }
 
-// "2026-11-25T06:05:13.123Z" from seconds since the epoch and ms, the
-// digits filled in from the right.  Every fourth year is a leap year:
-// true from 1901 to 2099, and smaller than the general rule.
-[[gnu::noinline]] inline void when(uint32_t secs, int ms) {
-  static const uint8_t kMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int days = int(secs / 86400), t = int(secs % 86400) * 1000 + ms, year = 1970, month = 0;
-  for (int len; days >= (len = 365 + (year % 4 == 0)); year++) days -= len;
-  for (int len; days >= (len = kMonth[month] + (month == 1 && year % 4 == 0)); month++) days -= len;
-  int v[] = {t % 1000, t / 1000 % 60, t / 60000 % 60, t / 3600000, days + 1, month + 1, year};
+// "2026-11-25T06:05:13.123Z", the digits filled in from the right.  Not
+// gmtime_r: on 32-bit targets its 64-bit divisions bring 3.5 KB of libgcc,
+// more than MIPS has left under 48 KiB.  Right for every date from 1970 to
+// the year 19,000 with 32-bit arithmetic; tests/report_test.cpp compares it
+// with gmtime_r day by day.
+[[gnu::noinline]] inline void when(int64_t secs, int ms) {
+  // secs / 86400 as (secs / 128) / 675, so that no step needs 64 bits.
+  uint32_t s7 = uint32_t(uint64_t(secs) >> 7), days = s7 / 675;
+  uint32_t t = (s7 % 675) << 7 | uint32_t(secs & 127);
+  // Days to a civil date (H. Hinnant's days_from_civil, inverted): years
+  // of 400 (146,097 days), March first so that February ends the year.
+  uint32_t z = days + 719468, era = z / 146097, doe = z % 146097;
+  uint32_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  uint32_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  uint32_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+  uint32_t year = yoe + era * 400 + (month <= 2);
+  uint32_t v[] = {uint32_t(ms), t % 60, t / 60 % 60, t / 3600, day, month, year};
   char text[] = "\"0000-00-00T00:00:00.000Z\"";
   for (int i = sizeof text - 2, k = 0; i >= 0; i--)
     if (text[i] == '0') text[i] = char('0' + v[k] % 10), v[k] /= 10;
@@ -134,13 +167,13 @@ inline void sig(const char *pre, int sig) {
 // program 1 KiB, the rule 512 bytes, the arguments whatever is left, so
 // every other field always fits.
 [[gnu::noinline]] inline void write_report(const Settings &set, int fd, const Story &st,
-                                           pid_t pid, remap::Ending end, int rule, int status) {
+                                           remap::Ending end, int rule, int status) {
   using namespace json;
   char space[kSize];
   buf = space;
   char **argv = set.child_argv;
   str("{\"program\":", argv[0], n + 1024);
-  num(",\"pid\":", pid);
+  num(",\"pid\":", st.child);
   raw(st.exec_errno ? ",\"ended\":\"not started\""
                     : end.signaled ? ",\"ended\":\"killed\"" : ",\"ended\":\"exited\"");
   char why[24];
@@ -182,4 +215,107 @@ inline void sig(const char *pre, int sig) {
   // stalled terminal must not hold up the exit), at most one warning.
   errno = 0;
   if (!send_line(fd, buf, n)) report_trouble(set, "write");
+}
+
+// A rule as the user wrote it; tini's -e codes, one entry, as "-e 1-3,7".
+inline Out &put_rule(Out &o, const remap::Rules &rules, int i) {
+  const remap::Rule &r = rules.rule[i];
+  if (r.match != remap::Rule::kCodeSet) return o.put(r.text, r.text_len);
+  o << "-e ";
+  for (int c = 0, sep = 0; c < 256; c++) {
+    if (!rules.has_code(c)) continue;
+    int last = c;
+    while (rules.has_code(last + 1)) last++;
+    if (sep++) o << ',';
+    o << c;
+    if (last > c) o << '-' << last;
+    c = last;
+  }
+  return o;
+}
+
+// The -v line: how the child ended, what remit received and which rule
+// applied.  Out of line: inlined, its buffers would sit in main's frame.
+[[gnu::noinline]] inline void exit_line(const Settings &set, const Story &st, remap::Ending end,
+                                        int rule, int status, bool reraise) {
+  const Personality &who = *set.who;
+  char name[24];
+  Out o = message(who, kInfo);
+  if (const char *text = who.ended[end.signaled]) {
+    // In the words of the init remit stands in for; remit's own line
+    // follows at the next level (-vv), when a rule applied: tini's -e
+    // codes are rules too, and tini -v says nothing of them.  REMIT_VERBOSE
+    // asks for remit's line itself, at once.
+    expand(o, who, text, kInfo, Num(end.status()).str(), describe_signal(end.value, name)).flush();
+    Level mine = set.remit_line ? kInfo : kDebug;
+    if ((rule < 0 && !set.remit_line) || !shown(set, mine)) return;
+    o = message(who, mine);
+  }
+  o << "child " << int(st.child);
+  if (end.signaled) o << " was killed by " << remap::signal_name(end.value, name);
+  else o << " exited with " << int(end.value);
+  o << "; received";
+  if (!st.received) o << " no signal";
+  for (int sig = 1; sig <= remap::kMaxSig; sig++)
+    if (st.received & remap::bit(sig)) o << ' ' << remap::signal_name(sig, name);
+  if (int stop = st.stop_sig) {
+    long ms = long(st.end_at - st.stop_at);
+    o << "; stopped " << ms / 1000 << '.' << int(ms % 1000 / 100) << " s after "
+      << remap::signal_name(stop, name);
+  }
+  if (rule >= 0) {
+    o << "; rule " << rule + 1 << " '";
+    put_rule(o, set.rules, rule) << '\'';
+  } else {
+    o << "; no rule";
+  }
+  if (reraise) o << "; dying by " << remap::signal_name(end.value, name) << " too\n";
+  else o << "; exit " << status << '\n';
+  o.flush();
+}
+
+// --explain STATUS[@SIG]: what the rules make of a case, with no child.
+inline int explain(const Settings &set) {
+  remap::Ending end{};
+  remap::SigSet received = 0;
+  remap::Error err = remap::parse_case(set.explain, &end, &received);
+  if (err) {
+    say_bad(*set.who, "case", "--explain", set.explain, err);
+    return 2;
+  }
+  int rule = remap::match(set.rules, end, received);
+  Out o(1);
+  char name[12];
+  o << set.explain << " -> " << (rule >= 0 ? set.rules.rule[rule].result : end.status());
+  if (rule >= 0) {
+    o << " (rule " << rule + 1 << ": ";
+    put_rule(o, set.rules, rule) << ")\n";
+  } else if (end.signaled && set.who->reraise) {
+    o << " (no rule matched; outside PID 1 remit dies by "
+      << remap::signal_name(end.value, name) << ")\n";
+  } else {
+    o << " (no rule matched)\n";
+  }
+  o.flush();
+  return 0;
+}
+
+// How the run ends: the status remit exits with, or the signal it dies by
+// instead (outside PID 1, as the child did, when no rule applied).
+struct Verdict {
+  int status;
+  int die_by;  // 0: none
+};
+
+// The end of the run, decided and said: the -v line, the report.  A pure
+// function of the settings, what was recorded and how the child ended,
+// apart from the lines it writes; the caller exits or dies by the verdict.
+inline Verdict conclude(const Settings &set, const Story &st, remap::Ending end, bool pid1,
+                        int report_fd) {
+  int rule = remap::match(set.rules, end, st.received);
+  int status = rule >= 0 ? set.rules.rule[rule].result : end.status();
+  bool reraise = rule < 0 && end.signaled && set.who->reraise && !pid1;
+  if (set.verbosity >= kInfo) exit_line(set, st, end, rule, status, reraise);
+  if (report_fd >= 0) write_report(set, report_fd, st, end, rule, status);
+  return {status, reraise ? int(end.value) : 0};
 }

@@ -106,14 +106,9 @@ inline std::string child_bin() {
 }
 
 // In the environment of every nats-server a test stops with SIGTERM.
-// nats-server 2.9's SIGTERM handler runs Shutdown() then os.Exit(1), but
-// the last step of Shutdown() wakes main, which returns from
-// WaitForShutdown() and exits 0: with a second Go P free, main can win when
-// the handler's thread is preempted at that moment.  Under load, bare
-// nats-server (no init, no engine) exited 0 after SIGTERM in 1 of 1,454 runs
-// at nice 0 and 9 of 2,416 at nice 19; with GOMAXPROCS=1, 0 of 2,228 at nice
-// 19.  With one P, main runs only once the handler yields, and its next step
-// is exit(1).
+// nats-server 2.9's TERM handler exits 1, but with a second Go P free, main
+// can win the race and exit 0 (the README tells the figures); with one P,
+// main runs only once the handler yields, and its next step is exit(1).
 inline const char *kOneP = "GOMAXPROCS=1";
 
 // nats-server lives in /usr/sbin, which is not always on PATH.

@@ -615,7 +615,7 @@ Test(reliability, term_before_the_child_starts_is_never_lost_as_wrapper, .timeou
   std::string dir = t::scratch(), failures;
   for (int i = 0; i < 200; i++) {
     pid_t pid = rel::spawn({t::remit(), "--", "/bin/sleep", "30"}, {}, dir);
-    for (volatile int spin = 0; spin < (i % 20) * 2000; spin++) {}
+    for (int spin = 0; spin < (i % 20) * 2000; spin++) asm volatile("");
     kill(pid, SIGTERM);
     rel::Ran r = rel::collect(pid, dir, 15);
     if (r.exited || r.sig != SIGTERM) failures += " #" + std::to_string(i) + ":" + r.describe();

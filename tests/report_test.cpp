@@ -5,6 +5,7 @@
 // is ready"), never on time; the stop time is checked to be there and a
 // number, never for its value.
 #include "harness.hpp"
+#include "report.hpp"
 
 using t::Spec;
 
@@ -299,4 +300,24 @@ Test(report, signals_past_sixteen_are_counted_as_dropped) {
   expect_report(file,
                 "r['signals'] == ['RTMIN'] * 16 and r['signals_dropped'] == 5 and "
                 "r['stop_signal'] == 'TERM' and type(r['stop_ms']) is int");
+}
+
+// The report's calendar against glibc's gmtime_r: every day from 1970 to
+// 2500 (leap years, 2100 and 2400 included) at a time of day that moves
+// through every hour, minute and second.
+Test(report, stop_time_is_gmtime_s_date_for_every_day) {
+  char space[64];
+  for (int64_t day = 0; day < 194359; day++) {
+    int64_t secs = day * 86400 + (day * 7919) % 86400;
+    json::buf = space, json::n = 0;
+    json::when(secs, int(day % 1000));
+    time_t t = time_t(secs);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char want[64];
+    snprintf(want, sizeof want, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, int(day % 1000));
+    std::string got(space, size_t(json::n));
+    if (got != want) cr_assert_fail("at %lld s: %s, gmtime_r says %s", (long long)secs, got.c_str(), want);
+  }
 }
