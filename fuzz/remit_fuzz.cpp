@@ -33,8 +33,8 @@
 //   byte 4   N, the number of signal records after the header
 //   byte 5   E, how many of the strings at the end are environment entries
 //   6-7      ms from the first stop signal to the end (little-endian)
-//   8-15     the wall clock at that stop, seconds since the epoch (LE, the
-//            top bit ignored)
+//   8-15     the wall clock at that stop, seconds since the epoch (LE), taken
+//            modulo the kernel's last second + 1 (KTIME_MAX, in 2262)
 //   then N records of two bytes: the signal (1 + byte % 64), and how it
 //            came: bit 0 raised by remit itself (a write's SIGPIPE, SIGXFSZ),
 //            bits 1-7 r, sent r+1 times (r < 120) or 2^(r-104) times (the
@@ -131,11 +131,11 @@ struct Json {
   struct Value {
     Kind kind = kNull;
     std::string text;            // kStr: decoded; kNum: as written
-    std::vector<Value> items;    // kArr
-    std::vector<std::pair<std::string, Value>> members;  // kObj
+    std::vector<Value> items;    // kArr; kObj: the members' values
+    std::vector<std::string> keys;  // kObj: the members' names
     const Value *get(const std::string &key) const {
-      for (auto &m : members)
-        if (m.first == key) return &m.second;
+      for (size_t i = 0; i < keys.size(); i++)
+        if (keys[i] == key) return &items[i];
       return nullptr;
     }
   };
@@ -271,14 +271,15 @@ struct Json {
         if (p < end && *p == '}') return p++, true;
         for (;;) {
           ws();
-          v.members.emplace_back();
-          if (!string(v.members.back().first)) return false;
-          for (size_t i = 0; i + 1 < v.members.size(); i++)
-            if (v.members[i].first == v.members.back().first) return bad("duplicate key");
+          v.keys.emplace_back();
+          if (!string(v.keys.back())) return false;
+          for (size_t i = 0; i + 1 < v.keys.size(); i++)
+            if (v.keys[i] == v.keys.back()) return bad("duplicate key");
           ws();
           if (p == end || *p != ':') return bad("expected ':'");
           p++;
-          if (!value(v.members.back().second, depth + 1)) return false;
+          v.items.emplace_back();
+          if (!value(v.items.back(), depth + 1)) return false;
           ws();
           if (p < end && *p == ',') { p++; continue; }
           if (p < end && *p == '}') return p++, true;
@@ -309,6 +310,7 @@ const char *const kVars[] = {"REMIT_MAP", "REMIT_REWRITE", "REMIT_GRACE", "REMIT
                              "POSIXLY_CORRECT", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"};
 constexpr int kNVars = sizeof kVars / sizeof *kVars;
 constexpr uint32_t kMaxEvents = 65600;
+constexpr uint64_t kLastSecond = 9223372036;  // CLOCK_REALTIME goes no further
 
 enum : uint8_t { kPid1 = 1, kSignaled = 2, kGraceRanOut = 4, kExecFailed = 8, kHandoff = 16, kDelayRanOut = 32 };
 
@@ -336,7 +338,7 @@ struct Input {
     stop_ms = byte(), stop_ms |= uint32_t(byte()) << 8;
     uint64_t wall = 0;
     for (int i = 0; i < 8; i++) wall |= uint64_t(byte()) << (8 * i);
-    stop_wall = int64_t(wall);
+    stop_wall = int64_t(wall % (kLastSecond + 1));
     uint32_t total = 0;
     for (int i = 0; i < nsig; i++) {
       int sig = 1 + byte() % 64;
@@ -511,22 +513,25 @@ namespace {
 
 constexpr pid_t kChild = 0x40000123;  // no such process: past any pid_max
 
+constexpr int64_t kStopAt = 1000000;  // the monotonic clock at the first stop
+
 struct Outcome {
   int status;         // the exit status, or 128 + the signal remit dies by
   bool reraise = false;
+  Story story{};
+  remap::Ending end{};
 };
 
 // One run through remit's code, as main() would go, with the facts from
-// the input in place of the kernel's.
-Outcome simulate(const Settings &set, const Input &in, Story *story_out, remap::Ending *end_out, bool *exec_failed) {
+// the input in place of the kernel's and the clocks'.
+Outcome simulate(const Settings &set, const Input &in) {
   const Personality &who = *set.who;
   Run run{set};
-  run.child = kChild;
-  int status = 0;
-  *exec_failed = (in.flags & kExecFailed) != 0;
-  if (*exec_failed) {
+  run.child = run.story.child = kChild;
+  if (in.flags & kExecFailed) {
+    // spawn() after a failed exec.
     int e = in.err ? in.err : ENOENT;
-    status = e == ENOENT ? who.missing_status : e == EACCES ? who.denied_status : who.exec_status;
+    int status = e == ENOENT ? who.missing_status : e == EACCES ? who.denied_status : who.exec_status;
     char buf[24];
     say_spawn(who, kFatal, who.exec_failed, set.child_argv[0], describe_error(e, buf), 0);
     narrate(set, &Narration::received, SIGCHLD);
@@ -537,7 +542,7 @@ Outcome simulate(const Settings &set, const Input &in, Story *story_out, remap::
   } else {
     if (set.new_session && (in.flags & kHandoff)) {
       narrate(set, &Narration::detached);
-      run.handoff_hup = run.handoff_cont = true;
+      run.handoff.hup = run.handoff.cont = true;
     }
     if (who.spawned && shown(set, kInfo)) say_spawn(who, kInfo, who.spawned, set.child_argv[0], nullptr, kChild);
     for (const Event &ev : in.events)
@@ -548,31 +553,54 @@ Outcome simulate(const Settings &set, const Input &in, Story *story_out, remap::
         if (ev.sig == SIGCHLD) continue;  // reap(): nobody has ended yet
         on_signal(run, ev.sig);
       }
-    if ((in.flags & kDelayRanOut) && run.release_at >= 0) run.release_at = 0;
-    if ((in.flags & kGraceRanOut) && run.kill_at >= 0) run.kill_at = 0;
+    // The timers, as the input says they went: first the held stop signal
+    // (which may arm the grace period), then the grace period.
+    int64_t kill_at = run.kill_at;
+    run.release_at = (in.flags & kDelayRanOut) && run.release_at >= 0 ? 0 : -1;
+    run.kill_at = -1;
+    on_time(run);
+    run.kill_at = (in.flags & kGraceRanOut) && (kill_at >= 0 || run.kill_at >= 0) ? 0 : -1;
     on_time(run);
     int sig = 1 + in.value % 64;
     run.wstatus = in.flags & kSignaled ? sig : in.value << 8;
     narrate(set, in.flags & kSignaled ? &Narration::killed : &Narration::exited, kChild,
             in.flags & kSignaled ? sig : in.value);
     run.done = true;
+    if (run.story.stop_sig) {
+      run.story.stop_at = kStopAt, run.story.end_at = kStopAt + in.stop_ms;
+      run.story.stop_wall_s = in.stop_wall, run.story.stop_wall_ms = uint16_t(in.stop_ms % 1000);
+    }
     if (who.term_at_exit) pass_on(run, SIGTERM, set.new_session);
   }
   // finish(), but for die_by(): the fuzzer does not die.
   remap::Ending end = WIFSIGNALED(run.wstatus) ? remap::Ending{true, uint8_t(WTERMSIG(run.wstatus))}
                                                : remap::Ending{false, uint8_t(WEXITSTATUS(run.wstatus))};
-  int rule = remap::match(set.rules, end, run.received);
-  status = rule >= 0 ? set.rules.rule[rule].result : end.status();
-  bool reraise = rule < 0 && end.signaled && who.reraise && fuzz_getpid() != 1;
-  if (shown(set, kInfo)) report(run, end, rule, status, reraise);
   json::n = 0;  // remit writes one report per process; the fuzzer, many
-  write_report(set, g_report->fd, run.story, run.child, end, rule, status);
-  *story_out = run.story;
-  *end_out = end;
-  return {reraise ? 128 + end.value : status, reraise};
+  Verdict v = conclude(set, run.story, end, fuzz_getpid() == 1, g_report->fd);
+  return {v.die_by ? 128 + v.die_by : v.status, v.die_by != 0, run.story, end};
 }
 
 // ---------------------------------------------------------- the checks
+
+// Whether `got` names the moment secs.ms, as libc's gmtime_r reads it:
+// YYYY-MM-DDTHH:MM:SS.mmmZ, the year with as many digits as it needs (and
+// a '+' before five or more, as ISO 8601's expanded form has it).
+bool names_moment(const std::string &got, int64_t secs, int ms) {
+  time_t t = time_t(secs);
+  struct tm tm;
+  if (!gmtime_r(&t, &tm)) return true;  // past libc's years: any valid string
+  char rest[40];
+  snprintf(rest, sizeof rest, "-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+           tm.tm_sec, ms);
+  size_t at = got[0] == '+' ? 1 : 0, dash = got.find('-', at);
+  if (dash == std::string::npos || dash == at || dash - at > 18 || got.substr(dash) != rest) return false;
+  long long year = 0;
+  for (size_t i = at; i < dash; i++) {
+    if (got[i] < '0' || got[i] > '9') return false;
+    year = year * 10 + (got[i] - '0');
+  }
+  return year == (long long)tm.tm_year + 1900;
+}
 
 void check_report(const std::string &raw, const Settings &set, const Input &in, remap::Ending end,
                   bool exec_failed, const std::vector<int> &received, int want_status) {
@@ -616,6 +644,22 @@ void check_report(const std::string &raw, const Settings &set, const Input &in, 
   long dropped = r.get("signals_dropped") ? num("signals_dropped") : 0;
   CHECK(skipped("dropped") || size_t(dropped) + listed == received.size(), "%zu listed + %ld dropped, but %zu received", listed, dropped,
         received.size());
+  int stop = 0;
+  for (int sig : received)
+    if (!stop && (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)) stop = sig;
+  if (stop) {
+    CHECK(str("stop_signal") == sig_name(stop), "stop_signal %s, not %s", str("stop_signal").c_str(),
+          sig_name(stop).c_str());
+    CHECK(num("stop_ms") == long(in.stop_ms), "stop_ms %ld, not %u", num("stop_ms"), in.stop_ms);
+    CHECK(skipped("date") || names_moment(str("stop_signal_at"), in.stop_wall, int(in.stop_ms % 1000)),
+          "stop_signal_at %s for %lld s + %u ms", visible(str("stop_signal_at")).c_str(), (long long)in.stop_wall,
+          in.stop_ms % 1000);
+  } else {
+    CHECK(!r.get("stop_signal") && !r.get("stop_signal_at") && !r.get("stop_ms"), "a stop without a stop signal");
+  }
+  const Json::Value *grace = r.get("grace_kill");
+  CHECK(grace && grace->kind == Json::kBool, "no grace_kill");
+  CHECK(grace->text == "false" || (in.flags & kGraceRanOut), "a grace kill that did not happen");
   CHECK(num("exit_status") == want_status, "exit_status %ld, the rules give %d", num("exit_status"), want_status);
   int want_rule = first_rule(set.rules, end, received);
   const Json::Value *rule = r.get("rule");
@@ -639,7 +683,6 @@ void check_report(const std::string &raw, const Settings &set, const Input &in, 
   for (size_t i = 0; i < args->items.size(); i++)
     CHECK(args->items[i].kind == Json::kStr && shows(args->items[i].text, set.child_argv[i + 1]),
           "arg %zu '%s' is not '%s'", i, visible(args->items[i].text).c_str(), visible(set.child_argv[i + 1]).c_str());
-  (void)in;
 }
 
 void keep_report(const std::string &raw) {
@@ -682,11 +725,8 @@ void run_one(const Input &in) {
   int status = read_settings(&set, int(argv.size() - 1), argv.data());
   bool ran = status < 0 && !set.explain && !set.pause;
   Outcome o{status};
-  Story story{};
-  remap::Ending end{};
-  bool exec_failed = false;
   if (status < 0 && set.explain) o.status = explain(set);
-  if (ran) o = simulate(set, in, &story, &end, &exec_failed);
+  if (ran) o = simulate(set, in);
 
   environ = saved_env;
   dup2(saved_out, 1), dup2(saved_err, 2);
@@ -701,7 +741,20 @@ void run_one(const Input &in) {
   }
   if (set.explain) {
     CHECK(o.status == 0 || o.status == 2, "--explain gave %d", o.status);
-    if (o.status == 0) CHECK(out.find('\n') == out.size() - 1, "--explain said more than a line: %s", visible(out).c_str());
+    if (o.status) return;
+    CHECK(out.find('\n') == out.size() - 1, "--explain said more than a line: %s", visible(out).c_str());
+    // The status it gives is what the rules give that case.
+    remap::Ending end{};
+    remap::SigSet got = 0;
+    CHECK(!remap::parse_case(set.explain, &end, &got), "--explain took a case it cannot parse");
+    std::vector<int> received;
+    for (int sig = 1; sig <= remap::kMaxSig; sig++)
+      if (got & remap::bit(sig)) received.push_back(sig);
+    int rule = first_rule(set.rules, end, received);
+    std::string want = std::string(set.explain) + " -> " +
+                       std::to_string(rule >= 0 ? set.rules.rule[rule].result : end.status()) + " (";
+    CHECK(out.compare(0, want.size(), want) == 0, "--explain says %s, the rules give %s", visible(out).c_str(),
+          visible(want).c_str());
     return;
   }
   if (!ran) return;
@@ -709,6 +762,8 @@ void run_one(const Input &in) {
   lines.insert(lines.end(), more.begin(), more.end());
 
   // The truth, from the input alone: the signals remit heard, in order.
+  bool exec_failed = in.flags & kExecFailed;
+  remap::Ending end = o.end;
   std::vector<int> received;
   bool hup = set.new_session && (in.flags & kHandoff), cont = hup;
   if (!exec_failed)
@@ -743,7 +798,29 @@ void run_one(const Input &in) {
 
 }  // namespace
 
+namespace {
+// The JSON reader on texts whose verdict is known: it must refuse what
+// python3's json (or RFC 8259 and UTF-8) refuses, or its "valid" means little.
+void check_json_reader() {
+  static const struct { const char *text; bool valid; } kCases[] = {
+      {"{\"a\":1,\"b\":[true,false,null,\"x\"],\"c\":{}}", true}, {"-0.5e+3", true},
+      {"\"\\ud83d\\ude00\\u00e9\\n\"", true}, {"\"\xf0\x9f\x98\x80\"", true},
+      {"{\"a\":1,}", false}, {"{\"a\":1}{}", false}, {"[1,2", false}, {"01", false}, {"1.", false},
+      {"{\"a\":1,\"a\":2}", false}, {"\"\x01\"", false}, {"\"\\ud800\"", false},
+      {"\"\\udc00\\ud800\"", false}, {"\"\xc0\xaf\"", false}, {"\"\xed\xa0\x80\"", false},
+      {"\"\xf4\x90\x80\x80\"", false}, {"\"\xe2\x82\"", false}, {"\"\\x41\"", false},
+      {"tru", false}, {"nulll", false}, {"{a:1}", false}, {"\"abc", false}, {"", false}};
+  for (const auto &c : kCases) {
+    Json json;
+    Json::Value v;
+    CHECK(json.parse(c.text, v) == c.valid, "the JSON reader %s '%s'", c.valid ? "refuses" : "takes",
+          visible(c.text).c_str());
+  }
+}
+}  // namespace
+
 extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv) {
+  check_json_reader();
   // The fuzzer's own messages, and the sanitizers', go to a copy of
   // stderr: fds 1 and 2 are remit's, captured for each run.
   g_err = dup(2);
