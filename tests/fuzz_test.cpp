@@ -68,3 +68,18 @@ Test(fuzz, every_seed_passes_the_fuzzer_and_its_report_is_one_line_of_json_withi
   int n = atoi(py.out.c_str());
   cr_expect(n >= 40, "only %d reports from %zu seeds", n, seeds.size());
 }
+
+// Found by the fuzzer: U+0080..U+009F, C1 controls, came out raw in
+// messages (a terminal may take U+009B as CSI); now escaped as \xNN like
+// the C0 ones, in a program's name and in a refused value alike.
+Test(fuzz, c1_controls_in_user_text_are_escaped_in_messages) {
+  const std::string csi = "\xc2\x9b" "31m";
+  t::Result r = t::run(Spec{{"remit", "--", "no-such-" + csi}});
+  cr_expect(r.exited && r.code == 127, "a missing program: expected 127, got %d", r.status());
+  t::Result bad = t::run(Spec{{"remit", "-m", "1@" + csi + "=0", "--", "true"}});
+  cr_expect(bad.exited && bad.code == 2, "a bad rule: expected 2, got %d", bad.status());
+  for (const std::string &err : {r.err, bad.err}) {
+    cr_expect(err.find("\xc2\x9b") == std::string::npos && err.find("\\xc2\\x9b31m") != std::string::npos,
+              "expected U+009B shown as \\xc2\\x9b, stderr: %s", err.c_str());
+  }
+}
