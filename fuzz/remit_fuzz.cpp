@@ -1,10 +1,10 @@
 // fuzz/remit_fuzz.cpp: libFuzzer target for remit as a whole, argv to exit status.
 //
-//   make fuzz                        # this target and remap_fuzz, FUZZ_SECONDS each
+//   make fuzz                        # this for FUZZ_SECONDS, then remap_fuzz
 //   fuzz/remit_fuzz CRASHFILE        # replay one input: says which promise broke
 //   FUZZ_REPORT_DIR=D fuzz/remit_fuzz FILE...   # also keep each report as D/N.json
-//   FUZZ_SKIP=dropped,rule-text,c1 fuzz/remit_fuzz  # not those checks (a known
-//                                  # defect would stop every run at once)
+//   FUZZ_SKIP=dropped,rule-text fuzz/remit_fuzz  # not those checks (dropped,
+//           rule-text, c1, date): a known defect would stop every run at once
 //
 // Each input is one run of remit, simulated in this process: no signal is
 // sent and no child started.  argv and the environment, under one of the
@@ -712,7 +712,6 @@ void run_one(const Input &in) {
   argv.push_back(nullptr);
   for (std::string &e : env) envp.push_back(&e[0]);
   envp.push_back(nullptr);
-  std::vector<char *> given(argv);  // read_args moves the operands about
 
   g_pid = in.flags & kPid1 ? 1 : 4242;
   g_out->clear(), g_errcap->clear(), g_report->clear();
