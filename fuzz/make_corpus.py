@@ -139,6 +139,13 @@ seed("dumb-init-handoff", ["-v", "app"], argv0=R("dumb-init"), flags=HANDOFF | S
            ("TERM", False, 1)])
 seed("dumb-init-rewrite", ["-r", "15:3", "-r", "2:0", "-v", "app"], argv0=R("dumb-init"), value=3,
      sigs=[("TERM", False, 1), ("INT", False, 1), ("CHLD", False, 1)])
+seed("dumb-init-orphans", ["-v", "app"], argv0=R("dumb-init"), value=0,
+     sigs=[("CHLD", False, 3), ("TERM", False, 1), ("CHLD", True, 2)])
+seed("tini-w-orphans", ["-w", "-vv", "-s", "app"], argv0=R("tini"), value=0,
+     sigs=[("CHLD", False, 2), ("CHLD", True, 1)])
+seed("remit-wait-all-pid1", ["--wait-all", "-t", "2", "-v", "app"], flags=PID1, value=0,
+     sigs=[("TERM", False, 1)])
+seed("remit-wait-all", ["--wait-all", "app"], value=0, sigs=[("CHLD", False, 1)])
 seed("dumb-init-single-child", ["-c", "app"], argv0=R("dumb-init"), value=0,
      sigs=[("TTOU", False, 1)], env=[("DUMB_INIT_DEBUG", "1"), ("DUMB_INIT_SETSID", "0")])
 seed("dumb-init-exec-fail", ["-v", "nope"], argv0=R("dumb-init"), flags=EXEC_FAILED, err=EACCES)

@@ -3,6 +3,7 @@
 //   make fuzz                        # this for FUZZ_SECONDS, then remap_fuzz
 //   fuzz/remit_fuzz CRASHFILE        # replay one input: says which promise broke
 //   FUZZ_REPORT_DIR=D fuzz/remit_fuzz FILE...   # also keep each report as D/N.json
+//   FUZZ_SHOW=1 fuzz/remit_fuzz FILE # and print what remit wrote
 //   FUZZ_SKIP=dropped,rule-text fuzz/remit_fuzz  # not those checks (dropped,
 //           rule-text, c1, date): a known defect would stop every run at once
 //
@@ -38,7 +39,8 @@
 //   then N records of two bytes: the signal (1 + byte % 64), and how it
 //            came: bit 0 raised by remit itself (a write's SIGPIPE, SIGXFSZ),
 //            bits 1-7 r, sent r+1 times (r < 120) or 2^(r-104) times (the
-//            run stops at 65,600 signals: past what a 16-bit count holds)
+//            run stops at 65,600 signals: past what a 16-bit count holds).
+//            SIGCHLD: that many orphans ended (bit 0: killed, else exited)
 //   then the strings, cut at each NUL (none if nothing is left): argv[1..]
 //            first, then the E environment entries.  An entry whose first
 //            byte is below 0x20 sets kVars[byte % 18] to the rest; any
@@ -64,17 +66,21 @@
 #include <string>
 #include <vector>
 
-// remit's own code, its main renamed, kill() and getpid() taken by the
-// fuzzer: a signal sent by remit goes nowhere, and PID 1 is a choice.
+// remit's own code, its main renamed, kill(), getpid() and waitpid() taken
+// by the fuzzer: a signal sent by remit goes nowhere, PID 1 is a choice, and
+// the children that end are the input's.
 extern "C" int fuzz_kill(pid_t, int);
 extern "C" pid_t fuzz_getpid();
+extern "C" pid_t fuzz_waitpid(pid_t, int *, int);
 #define main remit_main
 #define kill fuzz_kill
 #define getpid fuzz_getpid
+#define waitpid fuzz_waitpid
 #include "init.cpp"
 #undef main
 #undef kill
 #undef getpid
+#undef waitpid
 
 extern "C" void __sanitizer_set_report_fd(void *fd);
 
@@ -504,8 +510,18 @@ unsigned g_reports;
 
 }  // namespace
 
+// The children that have ended and wait to be reaped, in order.
+std::vector<std::pair<pid_t, int>> g_ended;
+
 extern "C" int fuzz_kill(pid_t, int) { return errno = ESRCH, -1; }
 extern "C" pid_t fuzz_getpid() { return g_pid; }
+extern "C" pid_t fuzz_waitpid(pid_t, int *status, int) {
+  if (g_ended.empty()) return errno = ECHILD, -1;
+  std::pair<pid_t, int> e = g_ended.front();
+  g_ended.erase(g_ended.begin());
+  if (status) *status = e.second;
+  return e.first;
+}
 
 namespace {
 
@@ -545,13 +561,19 @@ Outcome simulate(const Settings &set, const Input &in) {
       run.handoff.hup = run.handoff.cont = true;
     }
     if (who.spawned && shown(set, kInfo)) say_spawn(who, kInfo, who.spawned, set.child_argv[0], nullptr, kChild);
+    pid_t orphan = kChild;
     for (const Event &ev : in.events)
       for (uint32_t k = 0; k < ev.count; k++) {
         // What next_signal() drops: a signal remit raised at itself.
-        if (ev.self && ev.sig != SIGHUP && ev.sig != SIGCONT) continue;
+        if (ev.self && ev.sig != SIGHUP && ev.sig != SIGCONT && ev.sig != SIGCHLD) continue;
+        // main()'s loop, one signal.
         narrate(set, &Narration::received, ev.sig);
-        if (ev.sig == SIGCHLD) continue;  // reap(): nobody has ended yet
-        on_signal(run, ev.sig);
+        if (ev.sig == SIGCHLD) {
+          g_ended.push_back({++orphan, ev.self ? SIGKILL : int(k % 256) << 8});
+          reap(run);
+        } else {
+          on_signal(run, ev.sig);
+        }
       }
     // The timers, as the input says they went: first the held stop signal
     // (which may arm the grace period), then the grace period.
@@ -561,16 +583,20 @@ Outcome simulate(const Settings &set, const Input &in) {
     on_time(run);
     run.kill_at = (in.flags & kGraceRanOut) && (kill_at >= 0 || run.kill_at >= 0) ? 0 : -1;
     on_time(run);
+    // The program ends: SIGCHLD, and its status for waitpid().
     int sig = 1 + in.value % 64;
-    run.wstatus = in.flags & kSignaled ? sig : in.value << 8;
-    narrate(set, in.flags & kSignaled ? &Narration::killed : &Narration::exited, kChild,
-            in.flags & kSignaled ? sig : in.value);
-    run.done = true;
+    g_ended.push_back({kChild, in.flags & kSignaled ? sig : in.value << 8});
+    narrate(set, &Narration::received, SIGCHLD);
+    reap(run);
+    CHECK(run.done && g_ended.empty(), "remit did not reap its child");
     if (run.story.stop_sig) {
       run.story.stop_at = kStopAt, run.story.end_at = kStopAt + in.stop_ms;
       run.story.stop_wall_s = in.stop_wall, run.story.stop_wall_ms = uint16_t(in.stop_ms % 1000);
     }
+    // The rest of main(), as it goes.
     if (who.term_at_exit) pass_on(run, SIGTERM, set.new_session);
+    reap(run);
+    if (set.wait_all) wait_for_the_rest(run);
   }
   // finish(), but for die_by(): the fuzzer does not die.
   remap::Ending end = WIFSIGNALED(run.wstatus) ? remap::Ending{true, uint8_t(WTERMSIG(run.wstatus))}
@@ -732,6 +758,10 @@ void run_one(const Input &in) {
   close(saved_out), close(saved_err);
 
   std::string out = g_out->read_all(), err = g_errcap->read_all();
+  static bool show = getenv("FUZZ_SHOW");
+  if (show)
+    dprintf(g_err, "--- status %d\n--- stdout\n%s--- stderr\n%s--- report\n%s", o.status, out.c_str(), err.c_str(),
+            g_report->read_all().c_str());
   check_text(out, "stdout");
   check_text(err, "stderr");
   if (status >= 0) {
