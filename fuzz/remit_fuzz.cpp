@@ -262,35 +262,31 @@ struct Json {
       case 'f': v.kind = kBool, v.text = "false"; return lit("false");
       case '"': v.kind = kStr; return string(v.text);
       case '[':
-        v.kind = kArr, p++, ws();
-        if (p < end && *p == ']') return p++, true;
+      case '{': {
+        // A list of values, or of "key": value members.
+        bool obj = *p == '{';
+        char close = obj ? '}' : ']';
+        v.kind = obj ? kObj : kArr, p++, ws();
+        if (p < end && *p == close) return p++, true;
         for (;;) {
+          if (obj) {
+            ws();
+            v.keys.emplace_back();
+            if (!string(v.keys.back())) return false;
+            for (size_t i = 0; i + 1 < v.keys.size(); i++)
+              if (v.keys[i] == v.keys.back()) return bad("duplicate key");
+            ws();
+            if (p == end || *p != ':') return bad("expected ':'");
+            p++;
+          }
           v.items.emplace_back();
           if (!value(v.items.back(), depth + 1)) return false;
           ws();
           if (p < end && *p == ',') { p++; continue; }
-          if (p < end && *p == ']') return p++, true;
-          return bad("expected ',' or ']'");
+          if (p < end && *p == close) return p++, true;
+          return bad(obj ? "expected ',' or '}'" : "expected ',' or ']'");
         }
-      case '{':
-        v.kind = kObj, p++, ws();
-        if (p < end && *p == '}') return p++, true;
-        for (;;) {
-          ws();
-          v.keys.emplace_back();
-          if (!string(v.keys.back())) return false;
-          for (size_t i = 0; i + 1 < v.keys.size(); i++)
-            if (v.keys[i] == v.keys.back()) return bad("duplicate key");
-          ws();
-          if (p == end || *p != ':') return bad("expected ':'");
-          p++;
-          v.items.emplace_back();
-          if (!value(v.items.back(), depth + 1)) return false;
-          ws();
-          if (p < end && *p == ',') { p++; continue; }
-          if (p < end && *p == '}') return p++, true;
-          return bad("expected ',' or '}'");
-        }
+      }
       default:
         v.kind = kNum;
         return number(v.text);
