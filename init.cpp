@@ -35,7 +35,7 @@ struct Run {
   int64_t release_at = -1; // when to forward it
   int64_t kill_at = -1;    // when the grace period runs out
   bool follow_stops = false;  // stop when the child stops (a job in a shell)
-  int report_fd = -1;      // --report, opened at the start
+  ReportFile report{};     // --report, opened at the start
   Story story{};           // what the report and -v tell
   Handoff handoff{};        // dumb-init's terminal hand-off (terminal.hpp)
 };
@@ -51,10 +51,13 @@ bool raised_by_self(const siginfo_t &info) {
          info.si_signo != SIGHUP && info.si_signo != SIGCONT;
 }
 
+// The signals remit waits for: all, but those main leaves unblocked.
+SigSet g_awaited = kAllSignals;
+
 // Waits for any signal, until deadline_ms (monotonic) if it is not -1.
 // Returns the signal, or 0 when the deadline passed.
 int next_signal(int64_t deadline_ms) {
-  static const SigSet all = kAllSignals, chld = bit(SIGCHLD);
+  static const SigSet chld = bit(SIGCHLD);
   siginfo_t info;
   for (;;) {
     // SIGCHLD first: the kernel hands out signals sent to the thread, and
@@ -69,7 +72,7 @@ int next_signal(int64_t deadline_ms) {
       ts.tv_sec = ms / 1000, ts.tv_nsec = long(ms % 1000 * 1000000);
       tp = &ts;
     }
-    long sig = wait_signal(&all, &info, tp);
+    long sig = wait_signal(&g_awaited, &info, tp);
     if (sig > 0 && !raised_by_self(info)) return int(sig);
     if (sig < 0 && errno == EAGAIN) return 0;
     // EINTR: a stop and continue (SIGSTOP, then SIGCONT) interrupts the wait.
@@ -140,21 +143,36 @@ void exec_program(const Run &run, char **argv) {
 
 // Starts the program.  vfork keeps start-up cheap and lets the child report
 // a failed exec through shared memory before remit goes on.  Returns the
-// pid, or -1 with *status set after saying why the program could not run.
+// pid, 0 if fork failed; if the program could not run, *status is set and
+// the run is over, after saying why.
 pid_t spawn(Run &run, int *status) {
   const Settings &set = run.set;
+  const Personality &who = *set.who;
   char **argv = set.child_argv;
   bool had_terminal = foreground() == getpgrp();
   volatile int exec_errno = 0;
   if (set.new_session) give_up_terminal(set, &run.handoff);
+  // catatonit's part in socket activation: a LISTEN_PID naming the init (as
+  // strtol reads it) becomes the child's, or sd_listen_fds() in the program
+  // would refuse the sockets.  Its entry points at `listen` while vfork
+  // runs, which the child completes with its pid; then it is put back.
+  char listen[24] = "LISTEN_PID=", **entry = nullptr, *was = nullptr;
+  for (char **e = environ; who.listen_pid && *e; e++) {
+    const char *stop;
+    if (!strncmp(*e, listen, 11) && remap::c_long(*e + 11, &stop) == getpid()) entry = e, was = *e, *e = listen;
+  }
   pid_t pid = vfork();
   if (pid == 0) {
     take_terminal(set, had_terminal);
+    if (entry) {
+      Num pid(getpid());
+      memcpy(listen + 11, pid.str(), size_t(pid.o.n));
+    }
     exec_program(run, argv);
     exec_errno = errno;
     _exit(127);
   }
-  const Personality &who = *set.who;
+  if (entry) *entry = was;
   if (pid < 0) exec_errno = errno;
   else if (who.spawned && shown(set, kInfo)) say_spawn(who, kInfo, who.spawned, argv[0], nullptr, pid);
   // vfork returns only once the child has exec'd or died, so its setpgid
@@ -167,21 +185,25 @@ pid_t spawn(Run &run, int *status) {
     return pid;
   }
   if (pid > 0) waitpid(pid, nullptr, 0);
-  *status = exec_errno == ENOENT ? who.missing_status
+  *status = pid < 0 ? who.fork_status
+            : exec_errno == ENOENT ? who.missing_status
             : exec_errno == EACCES ? who.denied_status
                                    : who.exec_status;
   char buf[24];
-  say_spawn(who, kFatal, who.exec_failed, argv[0], describe_error(exec_errno, buf), 0);
-  if (pid < 0) return -1;
-  // dumb-init's child exits 2 and its parent hears of it like any other end.
-  narrate(set, &Narration::received, SIGCHLD);
-  narrate(set, &Narration::exited, pid, *status);
+  say_spawn(who, kFatal, pid < 0 ? who.fork_failed : who.exec_failed, argv[0], describe_error(exec_errno, buf), 0);
+  if (pid > 0) {
+    // dumb-init's child exits 2 and its parent hears of it like any other end.
+    narrate(set, &Narration::received, SIGCHLD);
+    narrate(set, &Narration::exited, pid, *status);
+  }
   // For the peers, a failed exec is a child that exited with that status:
-  // -v reports it and the rules apply to it (tini -e 127 makes it 0).
+  // -v reports it and the rules apply to it (tini -e 127 makes it 0).  A
+  // failed fork has no child (pid 0 here), and its status goes through the
+  // rules as well, and into the report.
   run.done = true;
   run.wstatus = *status << 8;
   run.story.exec_errno = exec_errno;
-  return pid;
+  return pid < 0 ? 0 : pid;
 }
 
 // --------------------------------------------------------------- signals
@@ -319,7 +341,7 @@ int finish(const Run &run) {
   remap::Ending end = WIFSIGNALED(run.wstatus)
                           ? remap::Ending{true, uint8_t(WTERMSIG(run.wstatus))}
                           : remap::Ending{false, uint8_t(WEXITSTATUS(run.wstatus))};
-  Verdict v = conclude(run.set, run.story, end, getpid() == 1, run.report_fd);
+  Verdict v = conclude(run.set, run.story, end, getpid() == 1, run.report);
   if (v.die_by) die_by(v.die_by);
   return v.status;
 }
@@ -347,6 +369,10 @@ int main(int argc, char **argv) {
   int status = read_settings(&set, argc, argv);
   if (status >= 0) return status;
   if (set.explain) return explain(set);
+  // tini leaves the fault signals unblocked, at their default, and does not
+  // wait for them: one sent from outside kills it as a wrapper (not as PID
+  // 1: the kernel keeps such a signal from init).
+  if (set.who->faults_kill) g_awaited = ~kFaults, set_mask(SIG_UNBLOCK, &kFaults, nullptr);
 
   Run run{set};
   run.child_mask = start_mask;
@@ -362,8 +388,8 @@ int main(int argc, char **argv) {
   // removed), as dumb-init and catatonit -P do; the child keeps its own.
   if (set.pause) return chdir("/"), pause_forever();
 
-  run.report_fd = open_report(set);
-  if ((run.child = run.story.child = spawn(run, &status)) < 0) return status;
+  run.report = open_report(set);
+  run.child = run.story.child = spawn(run, &status);
   if (chdir("/")) {}
 
   while (!run.done) {
@@ -376,8 +402,8 @@ int main(int argc, char **argv) {
   // dumb-init's farewell: TERM (as rewritten) to what is left of the
   // child's session, so its background jobs do not outlive it.  Without a
   // session, dumb-init signals the dead child alone: remit only says so.
-  if (set.who->term_at_exit) pass_on(run, SIGTERM, set.new_session);
+  if (set.who->term_at_exit && run.child) pass_on(run, SIGTERM, set.new_session);
   reap(run);  // orphans that ended with it
-  if (set.wait_all) wait_for_the_rest(run);
+  if (set.wait_all && run.child) wait_for_the_rest(run);
   return finish(run);
 }

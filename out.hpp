@@ -19,6 +19,17 @@
 
 #include "sys.hpp"
 
+// A descriptor remit opened for itself, moved above 2 if it took 0, 1 or 2
+// (closed when remit started): there, remit's own lines meant for the
+// closed stdout or stderr would go into it, and the child would get it as
+// its stdin, stdout or stderr.  Close-on-exec, as opened.
+inline int above_stdio(int fd) {
+  if (fd < 0 || fd > 2) return fd;
+  int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  close(fd);
+  return high;
+}
+
 // For fd 1 and 2, when they are a pipe, FIFO or terminal: a twin, a second
 // open file of the same pipe or terminal (through /proc/self/fd), made
 // non-blocking and close-on-exec, so the child never sees it.  -1: none.
@@ -37,15 +48,7 @@ inline void open_twins() {
     path[14] = char('0' + fd);
     // O_NOCTTY: as a session leader with no terminal (PID 1), opening one
     // would make it remit's controlling terminal.
-    int twin = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (twin >= 0 && twin < 3) {
-      // fd 0, 1 or 2 was closed, and the twin took its number: move it up,
-      // or remit would write to it when it means the closed one.
-      int high = fcntl(twin, F_DUPFD_CLOEXEC, 3);
-      close(twin);
-      twin = high;
-    }
-    g_twin[fd] = twin;
+    g_twin[fd] = above_stdio(open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   }
 }
 

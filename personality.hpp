@@ -101,11 +101,17 @@ struct Personality {
   bool term_at_exit = false;      // dumb-init: TERM the child's session when it ends
   bool subreaper_always = false;  // catatonit: subreaper whenever not PID 1
   bool warn_no_reaping = false;   // tini's three-line warning outside PID 1
+  bool libc_numbers = false;      // -e and -r read as tini's strtol(3) and
+                                  // dumb-init's sscanf(3) read them
+  bool listen_pid = false;        // catatonit: LISTEN_PID=its pid becomes the child's
+  bool faults_kill = false;       // tini: the fault signals (kFaults) left at
+                                  // their default, fatal to it as a wrapper
   remap::SigSet not_forwarded = 0;  // signals the init keeps to itself
   uint8_t usage_status = 0;       // exit status for a bad option
   uint8_t missing_status = 0;     // program not found
   uint8_t denied_status = 0;      // program found but not executable
   uint8_t exec_status = 0;        // exec failed for another reason
+  uint8_t fork_status = 0;        // no child: fork failed
 
   // Words, and where they go.
   uint8_t help_fd = 1, version_fd = 1;
@@ -123,6 +129,7 @@ struct Personality {
                                   // nullptr: remit's own "bad ..." line
   const char *version = "";       // --version text
   const char *exec_failed = "";   // after the prefix: %1 program, %2 reason
+  const char *fork_failed = "";   // after the prefix: %1 program, %2 reason
   const char *spawned = {};       // INFO: %1 program, %2 pid (nullptr: remit
                                   // says nothing until the child ends: -v is one line)
   const char *ended[2] = {};      // INFO: exited, killed (%1 status as a shell
@@ -188,7 +195,7 @@ inline const Personality kRemit = {
     .env = kNoEnv,
     .reraise = true,
     .own_group = true,
-    .usage_status = 2, .missing_status = 127, .denied_status = 126, .exec_status = 126,
+    .usage_status = 2, .missing_status = 127, .denied_status = 126, .exec_status = 126, .fork_status = 126,
     .help_fd = 1, .version_fd = 1, .info_fd = 2,
     .prefix = "%N: ",
     .level_names = {"", "", "", ""},
@@ -198,16 +205,17 @@ inline const Personality kRemit = {
     .no_program = "remit: no program to run (see remit --help)\n",
     .version = "remit " REMIT_VERSION "\n",
     .exec_failed = "cannot run '%1': %2\n",
+    .fork_failed = "cannot run '%1': %2\n",
 };
 
 // ------------------------------------------------------------------- tini
 
 // tini never forwards the fault signals, nor SIGTTIN/SIGTTOU (it ignores
 // them so that handing the terminal to the child cannot stop it).
-constexpr remap::SigSet kTiniKeeps =
+constexpr remap::SigSet kFaults =
     remap::bit(SIGILL) | remap::bit(SIGTRAP) | remap::bit(SIGABRT) | remap::bit(SIGBUS) |
-    remap::bit(SIGFPE) | remap::bit(SIGSEGV) | remap::bit(SIGSYS) | remap::bit(SIGTTIN) |
-    remap::bit(SIGTTOU);
+    remap::bit(SIGFPE) | remap::bit(SIGSEGV) | remap::bit(SIGSYS);
+constexpr remap::SigSet kTiniKeeps = kFaults | remap::bit(SIGTTIN) | remap::bit(SIGTTOU);
 
 // tini 0.19, also installed as docker-init (Docker's --init).
 inline const Option kTiniOptions[] = {
@@ -256,8 +264,10 @@ inline const Personality kTini = {
     .short_only = true,
     .own_group = true,
     .warn_no_reaping = true,
+    .libc_numbers = true,
+    .faults_kill = true,
     .not_forwarded = kTiniKeeps,
-    .usage_status = 1, .missing_status = 127, .denied_status = 126, .exec_status = 1,
+    .usage_status = 1, .missing_status = 127, .denied_status = 126, .exec_status = 1, .fork_status = 1,
     .help_fd = 1, .version_fd = 1, .info_fd = 1,
     .prefix = "[%L %N (%P)] ",
     .level_names = {"FATAL", "WARN ", "INFO ", "DEBUG"},
@@ -268,6 +278,7 @@ inline const Personality kTini = {
     .bad_value = "[FATAL %N (%P)] Not a valid option for %1: %2\n",
     .version = "tini version 0.19.0 - remit " REMIT_VERSION "\n",
     .exec_failed = "exec %1 failed: %2\n",
+    .fork_failed = "fork failed: %2\n",
     .spawned = "Spawned child process '%1' with pid '%2'\n",
     .ended = {"Main child exited normally (with status '%1')\n",
               "Main child exited with signal (with signal '%2')\n"},
@@ -333,7 +344,8 @@ inline const Personality kDumbInit = {
     .new_session = true,
     .stop_with_child = true,
     .term_at_exit = true,
-    .usage_status = 1, .missing_status = 2, .denied_status = 2, .exec_status = 2,
+    .libc_numbers = true,
+    .usage_status = 1, .missing_status = 2, .denied_status = 2, .exec_status = 2, .fork_status = 1,
     .help_fd = 2, .version_fd = 2, .info_fd = 2,
     .prefix = "[%N] ",
     .level_names = {"", "", "", ""},
@@ -345,6 +357,7 @@ inline const Personality kDumbInit = {
                  "This option can be specified multiple times.\nUse --help for full usage.\n",
     .version = "dumb-init v1.2.5 (remit " REMIT_VERSION ")\n",
     .exec_failed = "%1: %2\n",
+    .fork_failed = "Unable to fork. Exiting.\n",
     .spawned = "Child spawned with PID %2.\n",
     .ended = {"Child exited with status %1. Goodbye.\n", "Child exited with status %1. Goodbye.\n"},
     .narration = &kDumbInitNarration,
@@ -381,7 +394,8 @@ inline const Personality kCatatonit = {
     .permute = true,
     .own_group = true,
     .subreaper_always = true,
-    .usage_status = 1, .missing_status = 1, .denied_status = 1, .exec_status = 1,
+    .listen_pid = true,
+    .usage_status = 1, .missing_status = 1, .denied_status = 1, .exec_status = 1, .fork_status = 1,
     .help_fd = 2, .version_fd = 1, .info_fd = 2,
     .prefix = "%L (%N:%P): ",
     .level_names = {"ERROR", "WARN", "INFO", "DEBUG"},
@@ -391,6 +405,7 @@ inline const Personality kCatatonit = {
     .no_program = "ERROR (%N:%P): missing program name\n",
     .version = "tini version 0.1.7_catatonit (remit " REMIT_VERSION ")\n",
     .exec_failed = "failed to exec pid1: %2\n",
+    .fork_failed = "failed to fork child: %2\nERROR (%N:%P): failed to spawn pid1: %2\n",
     .spawned = "started '%1' as pid %2\n",
 };
 

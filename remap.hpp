@@ -6,6 +6,7 @@
 // exists and the unit tests can call it with no process at all.  Parsers
 // report the exact item that is wrong; the caller decides how to say it.
 #pragma once
+#include <limits.h>
 #include <stdint.h>
 
 #include "signals.hpp"
@@ -44,6 +45,24 @@ inline Error fail(const char *what, const char *item, int item_len,
 inline bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
          c == '\f';
+}
+
+// Decimal text as strtol(3) reads it in the C locale: blanks, a sign,
+// digits, held at long's range.  *stop is where it stopped: s itself when
+// there were no digits.  The peers read their numbers so (tini's -e and
+// TINI_VERBOSITY, dumb-init's -r through sscanf), and remit does under
+// their names.
+inline long c_long(const char *s, const char **stop) {
+  const char *p = s;
+  while (is_space(*p)) p++;
+  bool minus = *p == '-';
+  p += minus || *p == '+';
+  unsigned long v = 0, max = LONG_MAX + (unsigned long)minus;  // -LONG_MIN when negative
+  for (*stop = s; is_digit(*p); *stop = ++p) {
+    unsigned long next = v * 10 + unsigned(*p - '0');
+    v = v > LONG_MAX / 10 || next > max ? max : next;  // past LONG_MAX / 10, v * 10 is past max
+  }
+  return long(minus ? 0 - v : v);
 }
 
 // Walks a list of items separated by commas and/or whitespace.  Two commas
@@ -128,11 +147,12 @@ inline bool status_matches(const Rule &r, Ending end) {
 
 // The index of the first rule that applies, or -1.  `received` holds the
 // signals remit received while the child ran, as they arrived (before any
-// rewriting), SIGCHLD excepted.
-inline int match(const Rules &rules, Ending end, SigSet received) {
+// rewriting), SIGCHLD excepted.  Without a child (fork failed), tini's -e
+// codes, which are its child's exit codes, do not apply.
+inline int match(const Rules &rules, Ending end, SigSet received, bool child = true) {
   for (int i = 0; i < rules.count; i++) {
     const Rule &r = rules.rule[i];
-    if ((r.match == Rule::kCodeSet ? rules.has_code(end.status()) : status_matches(r, end)) &&
+    if ((r.match == Rule::kCodeSet ? child && rules.has_code(end.status()) : status_matches(r, end)) &&
         cond_holds(r, received))
       return i;
   }
@@ -223,13 +243,16 @@ inline Error parse_rules(const char *text, Rules *rules, bool empty_ok) {
 }
 
 // -e CODE, tini's option: CODE joins the set of codes that become 0.  The
-// first -e adds the set's rule (its text is that first code).
-inline Error parse_success_code(const char *text, Rules *rules) {
-  const char *end = text;
+// first -e adds the set's rule (its text is that first code).  `as_strtol`:
+// as tini reads it, strtol(3) up to the end, so blanks, a sign and an empty
+// text (0) pass.
+inline Error parse_success_code(const char *text, Rules *rules, bool as_strtol = false) {
+  const char *end = text, *stop;
   while (*end) end++;
-  uint32_t code;
-  if (!whole_uint(text, end, 255, &code))
+  long v = c_long(text, &stop);
+  if (*stop || v < 0 || v > 255 || !(as_strtol || is_digit(*text)))
     return fail("exit code must be 0..255", text, int(end - text));
+  uint32_t code = uint32_t(v);
   int i = 0;
   while (i < rules->count && rules->rule[i].match != Rule::kCodeSet) i++;
   if (i == rules->count) {
@@ -280,6 +303,20 @@ struct Rewrite {
     for (int i = 0; i <= kMaxSig + 1; i++) to[i] = uint8_t(i);
   }
 };
+
+// FROM:TO as dumb-init's sscanf(text, "%d:%d") reads it: each number as
+// strtol reads it, kept in an int as glibc keeps it (wrapped), the ':'
+// right after the first, anything after the second ignored.  True if it
+// read two that dumb-init takes (1..31, 0..31), and set them.
+inline bool scan_rewrite(const char *text, Rewrite *rw) {
+  const char *colon, *stop;
+  int from = int(c_long(text, &colon));
+  if (colon == text || *colon != ':') return false;
+  int to = int(c_long(colon + 1, &stop));
+  if (stop == colon + 1 || from < 1 || from > 31 || to < 0 || to > 31) return false;
+  rw->to[from] = uint8_t(to);
+  return true;
+}
 
 // Parses FROM:TO[,FROM:TO...] into *rw; later entries win.
 inline Error parse_rewrites(const char *text, Rewrite *rw, bool empty_ok) {

@@ -8,6 +8,7 @@
 // stays valid JSON and UTF-8 whatever bytes argv holds.
 #pragma once
 #include <fcntl.h>
+#include <limits.h>
 #include <time.h>
 
 #include "settings.hpp"
@@ -20,11 +21,11 @@ inline int64_t now_ms() {
 
 // What happened while the program ran, recorded by init.cpp as it happens.
 struct Story {
-  pid_t child = 0;
+  pid_t child = 0;         // 0: never started (fork failed)
   remap::SigSet received = 0;  // signals received while the child ran
   uint8_t sigs[16];        // the same, in order of arrival
-  uint8_t nsigs = 0;
-  uint16_t dropped = 0;    // those that did not fit in sigs
+  uint8_t nsigs = 0;       // at most 16
+  uint32_t dropped = 0;    // those that did not fit in sigs, up to 2^32 - 1
   uint8_t stop_sig = 0;    // the first stop signal (TERM, INT, QUIT)
   bool grace_kill = false; // the grace period ran out: SIGKILL sent
   int exec_errno = 0;      // the program could not be started
@@ -34,14 +35,23 @@ struct Story {
   int64_t end_at = 0;      // when the program's end was seen (monotonic ms)
 };
 
+// From the stop signal to the program's end, in ms.  At most long's
+// largest, 24.8 days on a 32-bit target, rather than a number wrapped.
+inline unsigned long stop_ms(const Story &st) {
+  int64_t ms = st.end_at - st.stop_at;
+  return ms < 0 ? 0 : ms > LONG_MAX ? LONG_MAX : (unsigned long)ms;
+}
+
 constexpr remap::SigSet kStopSignals = remap::bit(SIGTERM) | remap::bit(SIGINT) | remap::bit(SIGQUIT);
 
 // Keeps a signal received while the child runs: for the rules, in order
-// for the report, and when the first stop came.
+// for the report, and when the first stop came.  The count of those past
+// the first 16 stops at 2^32 - 1 rather than wrap: a signal storm must not
+// make the report say fewer came.
 inline void note(Story &st, int sig) {
   st.received |= remap::bit(sig);
   if (st.nsigs < sizeof st.sigs) st.sigs[st.nsigs++] = uint8_t(sig);
-  else st.dropped++;
+  else if (st.dropped != UINT32_MAX) st.dropped++;
   if ((kStopSignals & remap::bit(sig)) && !st.stop_sig) {
     timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
@@ -60,49 +70,91 @@ inline void note(Story &st, int sig) {
    << (err ? describe_error(err, buf) : "short write") << '\n').flush();
 }
 
+// Where the report goes: a file of remit's own, emptied and written whole
+// at the end, or a stream remit shares with the program (stderr, its
+// stdout), which the line is added to and which is never emptied.
+struct ReportFile {
+  int fd = -1;
+  bool shared = false;
+};
+
+// The descriptor a path names when it is one remit already holds: "-",
+// /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N.  -1: none.
+inline int named_fd(const char *path) {
+  if (!strcmp(path, "-") || !strcmp(path, "/dev/stderr")) return 2;
+  if (!strcmp(path, "/dev/stdout")) return 1;
+  const char *n = !strncmp(path, "/dev/fd/", 8) ? path + 8 : !strncmp(path, "/proc/self/fd/", 14) ? path + 14 : nullptr;
+  uint32_t fd;
+  return n && remap::whole_uint(n, n + strlen(n), INT32_MAX, &fd) ? int(fd) : -1;
+}
+
 // Opened when remit starts, so that a path that cannot work is said before
 // the program runs, and the end needs no more than a write.  Not truncated
 // yet: the last run's report stays until there is one to replace it.
 // Non-blocking: a FIFO with no reader fails now (ENXIO) rather than hang
-// the start, and a full one cannot hold up the exit.  "-" is stderr, for
-// log pipelines.
-inline int open_report(const Settings &set) {
+// the start, and a full one cannot hold up the exit.  A path to a stream
+// remit holds is that stream: opened again, it would have an offset of its
+// own, and the line would land on (and empty) the program's output.  A file
+// of its own never takes 0-2, which were closed if it could: remit's lines
+// would go into it.
+inline ReportFile open_report(const Settings &set) {
   const char *path = set.report;
-  if (!path) return -1;
-  if (!strcmp(path, "-") || !strcmp(path, "/dev/stderr")) return 2;
-  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
-  if (fd < 0) report_trouble(set, "open");
-  return fd;
+  if (!path) return {};
+  int fd = named_fd(path);
+  if (fd >= 0) {
+    if (fcntl(fd, F_GETFD) >= 0) return {fd, true};  // else EBADF: not open
+  } else if ((fd = above_stdio(open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644))) >= 0) {
+    return {fd, false};
+  }
+  report_trouble(set, "open");
+  return {};
 }
 
-// One JSON line in a fixed buffer, built by the functions below.  Strings
-// are cut to fit the space given them ("…" at the end), never the object.
-// The buffer is on write_report's stack (4 KiB more of .bss would cost the
-// file a page of padding); the calls find it here, not as an argument.
+// One JSON line in a fixed buffer, built by the functions below.  Every
+// byte goes through put(), which writes a piece whole or not at all and
+// never past `end`; no end passes kSize - kTail, so "]}\n" always fits.
+// Strings are cut to fit the space given them ("…" at the end), never the
+// object: the fields before args take at most about 2,200 bytes (their
+// budgets in write_report), so they always fit, and only args are cut or
+// left out.  The buffer is on write_report's stack (4 KiB more of .bss
+// would cost the file a page of padding); the calls find it here.
 namespace json {
 constexpr int kSize = 4096;  // Kubernetes reads no more of a termination message
+constexpr int kTail = 3;     // "]}\n": closes args and the object
 inline char *buf;
 inline int n;
-inline bool cut;  // a string did not fit
 
-inline void raw(const char *s) {
-  while (*s) buf[n++] = *s++;
+inline bool put(const char *s, int len, int end = kSize - kTail) {
+  if (len > end - n) return false;
+  memcpy(buf + n, s, size_t(len));
+  n += len;
+  return true;
 }
-// Each value follows `pre`: its key, or a comma in a list.
-inline void num(const char *pre, long v) {
-  raw(pre);
-  raw(Num(v).str());
+inline bool raw(const char *s, int end = kSize - kTail) { return put(s, int(strlen(s)), end); }
+
+// A number after `pre` (its key), the two together or not at all.
+inline void num(const char *pre, unsigned long v) {
+  char text[48];
+  int i = sizeof text, len = int(strlen(pre));
+  do text[--i] = char('0' + v % 10); while (v /= 10);
+  memcpy(text + i - len, pre, size_t(len));  // keys are short: 20 bytes at most
+  put(text + i - len, int(sizeof text) - i + len);
 }
 
-// s as a JSON string ending before buf[end]: quotes, backslashes and
-// control characters escaped, all as \u00XX (one way is less code); a
-// byte that does not begin a valid UTF-8 sequence (stray, overlong,
-// surrogate, past U+10FFFF) becomes U+FFFD, so the line is UTF-8 however
-// the program was named.
-[[gnu::noinline]] inline void str(const char *pre, const char *s, int end) {
+// s as a JSON string after `pre`, ending before buf[end]: quotes,
+// backslashes and control characters escaped, all as \u00XX (one way is
+// less code); a byte that does not begin a valid UTF-8 sequence (stray,
+// overlong, surrogate, past U+10FFFF) becomes U+FFFD, so the line is UTF-8
+// however the program was named.  Nothing is written unless `pre`, the
+// quotes and a "…" fit; the text stops, with "…", where the next character
+// would not leave room for "…" and the quote.  Returns whether all of s
+// went in.
+[[gnu::noinline]] inline bool str(const char *pre, const char *s, int end) {
   static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  raw(pre);
-  buf[n++] = '"';
+  constexpr int kCut = 4;  // "…" and the closing quote
+  if (end > kSize - kTail) end = kSize - kTail;
+  if (!raw(pre, end - 1 - kCut)) return false;
+  put("\"", 1, end - kCut);  // fits: room was kept for it
   while (*s) {
     unsigned char c = (unsigned char)*s;
     char unit[6] = {'\\', 'u', '0', '0', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15]};
@@ -122,15 +174,10 @@ inline void num(const char *pre, long v) {
       if (!ok || cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
         from = "\xef\xbf\xbd", len = 1, out = 3;
     }
-    if (n + out > end - 4) {  // room for "…" and the quote
-      raw("\xe2\x80\xa6");
-      cut = true;
-      break;
-    }
-    memcpy(buf + n, from, size_t(out));
-    n += out, s += len;
+    if (!put(from, out, end - kCut)) return put("\xe2\x80\xa6\"", kCut, end), false;
+    s += len;
   }
-  buf[n++] = '"';
+  return put("\"", 1, end);
 }
 
 inline void sig(const char *pre, int sig) {
@@ -163,60 +210,6 @@ inline void sig(const char *pre, int sig) {
 }
 }  // namespace json
 
-// The report itself.  Strings have their share of the 4096 bytes: the
-// program 1 KiB, the rule 512 bytes, the arguments whatever is left, so
-// every other field always fits.
-[[gnu::noinline]] inline void write_report(const Settings &set, int fd, const Story &st,
-                                           remap::Ending end, int rule, int status) {
-  using namespace json;
-  char space[kSize];
-  buf = space;
-  char **argv = set.child_argv;
-  str("{\"program\":", argv[0], n + 1024);
-  num(",\"pid\":", st.child);
-  raw(st.exec_errno ? ",\"ended\":\"not started\""
-                    : end.signaled ? ",\"ended\":\"killed\"" : ",\"ended\":\"exited\"");
-  char why[24];
-  if (st.exec_errno) str(",\"error\":", describe_error(st.exec_errno, why), n + 128);
-  if (end.signaled) sig(",\"signal\":", end.value);
-  else num(",\"code\":", end.value);
-  raw(",\"signals\":[");
-  for (int i = 0; i < st.nsigs; i++) sig(i ? "," : "", st.sigs[i]);
-  raw("]");
-  if (st.dropped) num(",\"signals_dropped\":", st.dropped);
-  if (st.stop_sig) {
-    sig(",\"stop_signal\":", st.stop_sig);
-    raw(",\"stop_signal_at\":"), when(st.stop_wall_s, st.stop_wall_ms);
-    num(",\"stop_ms\":", long(st.end_at - st.stop_at));
-  }
-  raw(st.grace_kill ? ",\"grace_kill\":true,\"rule\":" : ",\"grace_kill\":false,\"rule\":");
-  if (rule >= 0) {
-    const remap::Rule &r = set.rules.rule[rule];
-    char text[256];
-    memcpy(text, r.text, r.text_len);
-    text[r.text_len] = 0;
-    str("{\"text\":", text, n + 512);
-    num(",\"position\":", rule + 1);
-    raw("}");
-  } else {
-    raw("null");
-  }
-  num(",\"exit_status\":", status);
-  raw(",\"remit\":\"" REMIT_VERSION "\",\"args\":[");
-  // Room left for "]}\n", and for a cut string's "…" and quote past its
-  // end.  After a cut argument, no more: the list shows where it stops.
-  cut = false;
-  for (int i = 1; argv[i] && !cut; i++) str(i > 1 ? "," : "", argv[i], kSize - 8);
-  raw("]}\n");
-  // A file is emptied only now (stderr never: it is not remit's to empty),
-  // so that a longer report from the last run cannot show through.
-  if (fd != 2 && ftruncate(fd, 0)) {}  // a FIFO or a device has nothing to empty
-  // Through send_line, as every message: never waits (a full pipe or a
-  // stalled terminal must not hold up the exit), at most one warning.
-  errno = 0;
-  if (!send_line(fd, buf, n)) report_trouble(set, "write");
-}
-
 // A rule as the user wrote it; tini's -e codes, one entry, as "-e 1-3,7".
 inline Out &put_rule(Out &o, const remap::Rules &rules, int i) {
   const remap::Rule &r = rules.rule[i];
@@ -234,6 +227,64 @@ inline Out &put_rule(Out &o, const remap::Rules &rules, int i) {
   return o;
 }
 
+// The line goes in whole or not at all, and never waits (send_line, as
+// every message).  A file of remit's own is emptied first, so that the last
+// run's report cannot outlive this one, and emptied again when the line
+// did not all go in (RLIMIT_FSIZE, a full disk): no half line stays.  A
+// pipe, FIFO or terminal takes it whole or not.  One warning if it fails.
+inline void deliver(const Settings &set, ReportFile to, const char *line, int len) {
+  if (!to.shared && ftruncate(to.fd, 0)) {}
+  errno = 0;
+  if (send_line(to.fd, line, len)) return;
+  if (!to.shared && ftruncate(to.fd, 0)) {}
+  report_trouble(set, "write");
+}
+
+// The report itself.  Strings have their share of the 4096 bytes: the
+// program 1 KiB, the error 128 bytes, the rule 512, the arguments whatever
+// is left; every other field is a few dozen bytes at most.
+[[gnu::noinline]] inline void write_report(const Settings &set, ReportFile to, const Story &st,
+                                           remap::Ending end, int rule, int status) {
+  using namespace json;
+  char space[kSize];
+  buf = space, n = 0;
+  char **argv = set.child_argv;
+  str("{\"program\":", argv[0], n + 1024);
+  if (st.child) num(",\"pid\":", unsigned(st.child));  // none if fork failed
+  raw(st.exec_errno ? ",\"ended\":\"not started\""
+                    : end.signaled ? ",\"ended\":\"killed\"" : ",\"ended\":\"exited\"");
+  char why[24];
+  if (st.exec_errno) str(",\"error\":", describe_error(st.exec_errno, why), n + 128);
+  if (end.signaled) sig(",\"signal\":", end.value);
+  else num(",\"code\":", end.value);
+  raw(",\"signals\":[");
+  for (int i = 0; i < st.nsigs; i++) sig(i ? "," : "", st.sigs[i]);
+  raw("]");
+  if (st.dropped) num(",\"signals_dropped\":", st.dropped);
+  if (st.stop_sig) {
+    sig(",\"stop_signal\":", st.stop_sig);
+    raw(",\"stop_signal_at\":"), when(st.stop_wall_s, st.stop_wall_ms);
+    num(",\"stop_ms\":", stop_ms(st));
+  }
+  raw(st.grace_kill ? ",\"grace_kill\":true,\"rule\":" : ",\"grace_kill\":false,\"rule\":");
+  if (rule >= 0) {
+    Out text(-1);  // as -v says it: tini's -e codes as "-e 1-2,5"
+    put_rule(text, set.rules, rule).put("", 1);
+    str("{\"text\":", text.buf, n + 512);
+    num(",\"position\":", unsigned(rule + 1));
+    raw("}");
+  } else {
+    raw("null");
+  }
+  num(",\"exit_status\":", unsigned(status));
+  raw(",\"remit\":\"" REMIT_VERSION "\",\"args\":[");
+  // After an argument cut short or left out, no more: the list shows where
+  // it stops.
+  for (int i = 1; argv[i] && str(i > 1 ? "," : "", argv[i], kSize);) i++;
+  put("]}\n", kTail, kSize);
+  deliver(set, to, space, n);
+}
+
 // The -v line: how the child ended, what remit received and which rule
 // applied.  Out of line: inlined, its buffers would sit in main's frame.
 [[gnu::noinline]] inline void exit_line(const Settings &set, const Story &st, remap::Ending end,
@@ -242,24 +293,25 @@ inline Out &put_rule(Out &o, const remap::Rules &rules, int i) {
   char name[24];
   Out o = message(who, kInfo);
   if (const char *text = who.ended[end.signaled]) {
-    // In the words of the init remit stands in for; remit's own line
-    // follows at the next level (-vv), when a rule applied: tini's -e
-    // codes are rules too, and tini -v says nothing of them.  REMIT_VERBOSE
-    // asks for remit's line itself, at once.
-    expand(o, who, text, kInfo, Num(end.status()).str(), describe_signal(end.value, name)).flush();
+    // In the words of the init remit stands in for (which has nothing to
+    // say when it could not fork); remit's own line follows at the next
+    // level (-vv), when a rule applied: tini's -e codes are rules too, and
+    // tini -v says nothing of them.  REMIT_VERBOSE asks for remit's line
+    // itself, at once.
+    if (st.child) expand(o, who, text, kInfo, Num(end.status()).str(), describe_signal(end.value, name)).flush();
     Level mine = set.remit_line ? kInfo : kDebug;
     if ((rule < 0 && !set.remit_line) || !shown(set, mine)) return;
     o = message(who, mine);
   }
-  o << "child " << int(st.child);
+  if (st.child) o << "child " << int(st.child);
   if (end.signaled) o << " was killed by " << remap::signal_name(end.value, name);
-  else o << " exited with " << int(end.value);
+  else o << (st.child ? " exited with " : "fork failed: ") << int(end.value);
   o << "; received";
   if (!st.received) o << " no signal";
   for (int sig = 1; sig <= remap::kMaxSig; sig++)
     if (st.received & remap::bit(sig)) o << ' ' << remap::signal_name(sig, name);
   if (int stop = st.stop_sig) {
-    long ms = long(st.end_at - st.stop_at);
+    long ms = long(stop_ms(st));
     o << "; stopped " << ms / 1000 << '.' << int(ms % 1000 / 100) << " s after "
       << remap::signal_name(stop, name);
   }
@@ -311,11 +363,11 @@ struct Verdict {
 // function of the settings, what was recorded and how the child ended,
 // apart from the lines it writes; the caller exits or dies by the verdict.
 inline Verdict conclude(const Settings &set, const Story &st, remap::Ending end, bool pid1,
-                        int report_fd) {
-  int rule = remap::match(set.rules, end, st.received);
+                        ReportFile report) {
+  int rule = remap::match(set.rules, end, st.received, st.child > 0);
   int status = rule >= 0 ? set.rules.rule[rule].result : end.status();
   bool reraise = rule < 0 && end.signaled && set.who->reraise && !pid1;
   if (set.verbosity >= kInfo) exit_line(set, st, end, rule, status, reraise);
-  if (report_fd >= 0) write_report(set, report_fd, st, end, rule, status);
+  if (report.fd >= 0) write_report(set, report, st, end, rule, status);
   return {status, reraise ? int(end.value) : 0};
 }

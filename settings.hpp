@@ -24,6 +24,10 @@ struct Settings {
   const char *report = nullptr;  // --report FILE
 };
 
+// Above every level: where TINI_VERBOSITY's huge levels stop, so that
+// REMIT_VERBOSE's and -v's additions cannot overflow.
+constexpr int kMaxVerbosity = 99;
+
 // Messages below kFatal only show at the verbosity they need.
 inline bool shown(const Settings &set, Level level) { return set.verbosity >= level; }
 
@@ -78,8 +82,13 @@ inline bool apply(Settings *set, Act act, const char *value, const char *from,
   const char *kind = nullptr;
   switch (act) {
     case kMap: err = remap::parse_rules(value, &set->rules, from_env), kind = "rule"; break;
-    case kSuccess: err = remap::parse_success_code(value, &set->rules), kind = "exit code"; break;
-    case kRewrite: err = remap::parse_rewrites(value, &set->rewrite, from_env), kind = "signal rewrite"; break;
+    case kSuccess: err = remap::parse_success_code(value, &set->rules, who.libc_numbers), kind = "exit code"; break;
+    case kRewrite:
+      // dumb-init's way first (-r only: REMIT_REWRITE is remit's); where it
+      // would refuse, remit's own, which takes names and lists.
+      if (who.libc_numbers && !from_env && remap::scan_rewrite(value, &set->rewrite)) break;
+      err = remap::parse_rewrites(value, &set->rewrite, from_env), kind = "signal rewrite";
+      break;
     case kGrace: err = remap::parse_duration(value, &set->grace_ms), kind = "duration"; break;
     case kStopDelay: err = remap::parse_duration(value, &set->stop_delay_ms), kind = "duration"; break;
     case kPdeath:
@@ -90,7 +99,7 @@ inline bool apply(Settings *set, Act act, const char *value, const char *from,
     case kSubreaper: set->subreaper |= on; break;
     case kWaitAll: set->wait_all |= on; break;
     case kVerbose:
-      set->verbosity += on;
+      set->verbosity += on;  // at most a few million -v fit in argv
       if (from_env && on) narrate(*set, &Narration::debug_mode);
       break;
     case kVerboseLevel: {  // a level 0..9, or a flag's word (off: 0, on: 1)
@@ -102,7 +111,13 @@ inline bool apply(Settings *set, Act act, const char *value, const char *from,
       set->remit_line |= n > 0;
       break;
     }
-    case kVerbosity: set->verbosity = atoi(value); break;
+    case kVerbosity: {
+      // atoi(3) into tini's unsigned level: a negative one is huge.
+      const char *stop;
+      unsigned level = unsigned(int(remap::c_long(value, &stop)));
+      set->verbosity = level > kMaxVerbosity ? kMaxVerbosity : int(level);
+      break;
+    }
     case kWarnReap: set->warn_reap = true; break;
     case kExplain: set->explain = value; break;
     case kSingleChild: set->new_session = false; break;
@@ -112,8 +127,10 @@ inline bool apply(Settings *set, Act act, const char *value, const char *from,
       break;
     case kPause: set->pause = true; break;
     case kReport:
-      if (!*value) err = remap::fail("no file name", value, 0), kind = "report file";
-      set->report = value;
+      // REMIT_REPORT set but empty (a template's unset variable) is no
+      // report, as unset is; `--report ''` is a mistake.
+      if (*value) set->report = value;
+      else if (!from_env) err = remap::fail("no file name", value, 0), kind = "report file";
       break;
     case kHelp: case kVersion: case kLicense: break;  // handled by the caller
   }

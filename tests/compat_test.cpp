@@ -32,10 +32,11 @@
 //    where glibc has a text for it (remit carries no full table).
 //  - remit accepts more than the peers where the peers would refuse to
 //    start: tini -p takes KILL or 9 as well as SIGKILL, dumb-init -r takes
-//    signal names and real-time signals (32..64).  A command line that works
-//    with the peer works the same with remit, so these are extensions, not
-//    compared here (bad values both refuse are: tini_bad_values,
-//    dumb_init_bad_rewrites).
+//    signal names and real-time signals (32..64), and a list.  A command
+//    line that works with the peer works the same with remit (dumb-init's
+//    -r is read as its sscanf reads it first: a list is its first item),
+//    so these are extensions, not compared here (bad values both refuse
+//    are: tini_bad_values, dumb_init_bad_rewrites).
 //  - an ambiguous long option (dumb-init --ver) is "unrecognized" for
 //    remit, where glibc lists the possibilities; both exit 1.
 //  - with REMIT_* rules, remit says which rule applied in a line of its
@@ -44,9 +45,16 @@
 //    the peers have no such thing.
 //  - the error for a malformed DUMB_INIT_* / TINI_* value is remit's:
 //    dumb-init ignores anything but "0"/"1" exactly as remit does now, and
-//    TINI_VERBOSITY is read with atoi as tini does, so there is none left.
+//    TINI_VERBOSITY is read with atoi into an unsigned level as tini does
+//    (negative: everything), so there is none left.
+//  - REMIT_MAP and -m rules apply under every name to the status remit
+//    makes up when the program cannot be started (fork or exec failed):
+//    the peers have no rules; tini's -e applies to a failed exec (its child
+//    exits 127) and not to a failed fork (tini returns 1 itself), as in tini.
 #include <poll.h>
 #include <pty.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <algorithm>
 #include <regex>
@@ -123,6 +131,7 @@ std::string strip_version(const std::string &s) {
 // One run of a case, by the real init or by remit, as comparable text.
 std::string run_one(const Case &c, bool remit) {
   std::string dir = t::scratch();
+  chmod(dir.c_str(), 0755);  // a case may run the init as another user
   std::string target = remit ? t::remit() : real_binary(c.name);
   cr_assert(symlink(target.c_str(), (dir + "/" + c.name).c_str()) == 0, "symlink in %s", dir.c_str());
   Spec spec{c.wrap, c.env, c.pid1, "", dir};
@@ -1021,4 +1030,144 @@ Test(compat, remit_group_applies_under_dumb_init_single_child) {
               "REMIT_GROUP=1 dumb-init -c%s: expected the grandchild to get TERM (done 143), got %s%s",
               pid1 ? " as PID 1" : "", seen.c_str(), r.out.c_str());
   }
+}
+
+// ------------------------------------------------- issue 20: fidelity edges
+
+// tini reads -e with strtol(3) and checks only that it read to the end and
+// got 0..255: an empty code is 0, leading blanks and a sign are fine.  A
+// `tini -e "$CODE"` template with CODE unset must not stop the container.
+Test(compat, tini_e_is_read_as_strtol_reads_it) {
+  std::vector<Case> cases;
+  for (const char *code : {"", " 1", "+1", "-0", "\t2", "0001", " ", "+", "-", "1 ", "0x1", "1.0",
+                           "99999999999999999999", "-99999999999999999999"})
+    cases.push_back({"tini", {"-s", "-e", code, "--", "sh", "-c", "exit 1"}});
+  compare(cases);
+}
+
+// An empty program name: not found (execvp's ENOENT), under every name.
+Test(compat, empty_program_name_is_not_found) {
+  std::vector<Case> cases;
+  for (bool pid1 : {false, true}) {
+    cases.push_back({"tini", {"-s", "--", ""}, {}, pid1});
+    cases.push_back({"dumb-init", {""}, {}, pid1});
+    cases.push_back({"catatonit", {"--", ""}, {}, pid1});
+  }
+  compare(cases);
+}
+
+// TINI_VERBOSITY goes through atoi(3) into an unsigned level: a negative
+// one is huge, and everything shows (remit's DEBUG and tini's DEBUG/TRACE
+// chatter are not compared, as in tini_verbosity_and_info_lines).
+Test(compat, tini_negative_verbosity_shows_everything) {
+  const std::string debug = R"(^\[(DEBUG|TRACE) )";
+  std::vector<Case> cases;
+  for (const char *v : {"-5", "-1", " 2", "+2", "2x", "4294967297"}) {
+    cases.push_back({"tini", {"-s", "--", "sh", "-c", "exit 3"}, {std::string("TINI_VERBOSITY=") + v}, false, 0, debug});
+    cases.push_back({"tini", {"--", "no-such-program"}, {std::string("TINI_VERBOSITY=") + v}, true, 0, debug});
+  }
+  compare(cases);
+}
+
+// tini leaves the fault signals (SEGV, BUS, FPE, ILL, ABRT, TRAP, SYS)
+// unblocked at their default: as a wrapper, one sent from outside kills
+// it.  (As PID 1 the kernel ignores it.)  The drive waits for the init to
+// end, bounded; the program, orphaned, is killed afterwards.
+std::string external_fault(t::Proc &p, int sig) {
+  if (!p.wait_for("ready")) return "never ready\n";
+  pid_t init = p.init_pid(20), child = p.child_pid(20);
+  kill(init, sig);
+  bool ended = false;
+  for (double end = t::now() + 10; t::now() < end && !ended; t::sleep_s(0.01)) ended = state_of(init) == 'Z';
+  kill(child, SIGKILL);
+  return ended ? "" : "the init lived on after the signal\n";
+}
+std::string external_segv(t::Proc &p) { return external_fault(p, SIGSEGV); }
+std::string external_abrt(t::Proc &p) { return external_fault(p, SIGABRT); }
+
+Test(compat, tini_wrapper_dies_by_an_external_sigsegv) {
+  std::vector<std::string> no_core = {"prlimit", "--core=0"};
+  compare({
+      {"tini", {"-s", "--", "sh", "-c", "echo ready; exec sleep 1000"}, {}, false, 0, "", external_segv, no_core},
+      {"tini", {"-s", "--", "sh", "-c", "echo ready; exec sleep 1000"}, {}, false, 0, "", external_abrt, no_core},
+  });
+}
+
+// dumb-init reads -r with sscanf("%d:%d"): blanks before each number and a
+// sign are fine, whatever follows the second number is ignored (so a list
+// is its first item), and numbers out of int's range wrap as glibc stores
+// them.  Which signal reaches the child, and -v's lines, tell the table.
+const char kUsr[] =
+    "exec 2>/dev/null; trap 'echo got USR1; exit 0' USR1; trap 'echo got USR2; exit 0' USR2; echo ready; "
+    "while :; do sleep 1 & wait $!; done";
+
+std::string usr1(t::Proc &p) {
+  if (!p.wait_for("ready")) return "never ready\n";
+  p.signal(SIGUSR1);
+  return "";
+}
+
+Test(compat, dumb_init_r_is_read_as_sscanf_reads_it) {
+  std::vector<Case> cases;
+  for (const char *rw : {"10:12x", " 10: 12", "+10:+12", "12:2,10:12", "10:12,15:2", "10 :12", "4294967306:12",
+                         "10:4294967308", "15:-0", "10:", ":12", "10:12:14"})
+    cases.push_back({"dumb-init", {"-v", "-r", rw, "sh", "-c", kUsr}, {}, false, 0, "", usr1});
+  compare(cases);
+}
+
+// catatonit gives the program LISTEN_PID=its pid when socket activation
+// named catatonit (systemd's LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES), so
+// that sd_listen_fds() in the program takes the sockets.  Here
+// systemd-socket-activate listens on a Unix socket and starts the init on
+// the first connection; and as PID 1, LISTEN_PID=1 set by hand.
+const char kListener[] =
+    "if [ \"$LISTEN_PID\" = $$ ]; then echo LISTEN_PID is the program\\'s; else echo LISTEN_PID is not the "
+    "program\\'s; fi; echo LISTEN_FDS=$LISTEN_FDS LISTEN_FDNAMES=$LISTEN_FDNAMES; "
+    "[ -S /proc/self/fd/3 ] && echo fd 3 is a socket; exit 0";
+
+std::string connect_to_listener(t::Proc &p) {
+  std::string err;
+  for (double end = t::now() + 10; t::now() < end; t::sleep_s(0.01))
+    if ((err = p.err()).find(" as 3.\n") != std::string::npos) break;
+  size_t at = err.find("Listening on ");
+  if (at == std::string::npos) return "systemd-socket-activate never listened\n";
+  std::string path = err.substr(at + 13, err.find(" as 3.", at) - at - 13);
+  int s = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  bool ok = connect(s, (sockaddr *)&addr, sizeof addr) == 0;
+  unlink(path.c_str());  // the next run listens on the same path
+  p.wait(20);
+  close(s);
+  return ok ? "" : "could not connect to " + path + "\n";
+}
+
+Test(compat, catatonit_gives_socket_activation_to_the_program) {
+  std::string sock = t::scratch() + "/sock";
+  std::vector<std::string> activate = {"systemd-socket-activate", "-l", sock, "--fdname=web"};
+  std::vector<std::string> by_hand = {"sh", "-c",
+                                      "export LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=web; exec \"$0\" \"$@\" 3</dev/null"};
+  const std::string noise = "^(Listening on|Communication attempt|Execing) ";
+  compare({
+      {"catatonit", {"--", "sh", "-c", kListener}, {}, false, 0, noise, connect_to_listener, activate},
+      {"podman-init", {"--", "sh", "-c", kListener}, {}, false, 0, noise, connect_to_listener, activate},
+      {"catatonit", {"--", "sh", "-c", kListener}, {}, true, 0, "", nullptr, by_hand},
+      {"catatonit", {"--", "sh", "-c", kListener}, {"LISTEN_PID=12345"}},  // not catatonit's: left alone
+  });
+}
+
+// The user's processes cannot exceed one (RLIMIT_NPROC): fork fails, and
+// each init says so in its words and exits 1 (tini before its -e codes).
+Test(compat, fork_failure_as_each_peer) {
+  std::vector<std::string> one = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "prlimit",
+                                  "--nproc=1"};
+  std::vector<Case> cases;
+  for (bool pid1 : {false, true}) {
+    cases.push_back({"tini", {"-s", "--", "true"}, {}, pid1, 0, "", nullptr, one});
+    cases.push_back({"tini", {"-s", "-e", "1", "--", "true"}, {}, pid1, 0, "", nullptr, one});
+    cases.push_back({"dumb-init", {"true"}, {}, pid1, 0, "", nullptr, one});
+    cases.push_back({"catatonit", {"--", "true"}, {}, pid1, 0, "", nullptr, one});
+  }
+  compare(cases);
 }

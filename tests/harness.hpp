@@ -78,14 +78,53 @@ inline void remove_scratch() {
   for (const std::string &d : scratch_dirs()) nftw(d.c_str(), rm, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
-// A fresh scratch directory for one test.
+inline void log_sanitizers_to(const std::string &dir);
+
+// A fresh scratch directory for one test.  The first one a test makes is
+// also where a sanitizer build of remit (make test-remit-san) reports.
 inline std::string scratch() {
   char tmpl[] = "/tmp/remit-test-XXXXXX";
   cr_assert(mkdtemp(tmpl), "mkdtemp failed");
   const char *keep = getenv("REMIT_KEEP_SCRATCH");
-  if (scratch_dirs().empty() && !(keep && *keep == '1')) scratch_owner = getpid(), atexit(remove_scratch);
+  bool first = scratch_dirs().empty();
+  if (first && !(keep && *keep == '1')) scratch_owner = getpid(), atexit(remove_scratch);
   scratch_dirs().push_back(tmpl);
+  if (first) log_sanitizers_to(tmpl);
   return tmpl;
+}
+
+// AddressSanitizer and UndefinedBehaviorSanitizer write what they find to
+// DIR/asan.PID and DIR/ubsan.PID rather than stderr, for every process this
+// test starts (the variables are inherited; programs built without them
+// ignore them).  A finding is then a failure even when it changes neither
+// remit's status nor its output (a sanitizer's exit status can be one the
+// test expects).  Open to all: some cases run remit as nobody.
+inline std::string &sanitizer_dir() {
+  static std::string dir;
+  return dir;
+}
+inline void log_sanitizers_to(const std::string &dir) {
+  chmod(dir.c_str(), 01777);
+  sanitizer_dir() = dir;
+  for (const char *var : {"ASAN_OPTIONS", "UBSAN_OPTIONS"}) {
+    const char *was = getenv(var);
+    std::string v = (was && *was ? std::string(was) + ":" : "") + "log_path=" + dir +
+                    (var[0] == 'A' ? "/asan" : "/ubsan") + ":halt_on_error=1";
+    setenv(var, v.c_str(), 1);
+  }
+}
+
+// Fails the test with what a sanitizer reported, if it reported anything.
+inline void expect_no_sanitizer_report() {
+  if (sanitizer_dir().empty()) return;
+  std::string found;
+  if (DIR *d = opendir(sanitizer_dir().c_str())) {
+    while (dirent *e = readdir(d))
+      if (!strncmp(e->d_name, "asan.", 5) || !strncmp(e->d_name, "ubsan.", 6))
+        found += std::string(e->d_name) + ":\n" + slurp(sanitizer_dir() + "/" + e->d_name).substr(0, 3000);
+    closedir(d);
+  }
+  cr_assert(found.empty(), "a sanitizer reported:\n%s", found.c_str());
 }
 
 // remit installed under another name (tini, dumb-init, ...), as a symlink.
@@ -298,6 +337,7 @@ struct Proc {
     result.secs = now() - started;
     result.out = out();
     result.err = err();
+    expect_no_sanitizer_report();
     return result;
   }
 };

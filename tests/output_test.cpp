@@ -46,12 +46,13 @@ std::string mode(bool pid1) { return pid1 ? "as PID 1" : "as a wrapper"; }
 // Kills what the run started (remit's child may be in another group or
 // session) and reaps remit.
 void cleanup(Run &r) {
-  if (r.ended) return;
+  if (r.ended) return t::expect_no_sanitizer_report();
   std::vector<pid_t> all = t::descendants(r.pid);
   kill(r.pid, SIGKILL);
   for (pid_t p : all) kill(p, SIGKILL);
   waitpid(r.pid, nullptr, 0);
   r.ended = true;
+  t::expect_no_sanitizer_report();
 }
 
 // Whether remit (or unshare) has ended, now.

@@ -214,17 +214,6 @@ Test(report, unwritable_report_warns_once_and_keeps_the_status) {
             "expected one warning about the file size limit, got: %s", r.out.c_str());
 }
 
-Test(report, empty_setting_is_a_bad_setting) {
-  std::string dir = t::scratch();
-  t::Result r = t::run(Spec{{"remit", "--", "sh", "-c", "touch ran"}, {"REMIT_REPORT="}, false, "", dir});
-  cr_expect(r.exited && r.code == 2, "expected exit 2 for an empty REMIT_REPORT, got %d", r.status());
-  cr_expect(r.err.find("REMIT_REPORT") != std::string::npos, "expected the message to name REMIT_REPORT: %s",
-            r.err.c_str());
-  cr_expect(access((dir + "/ran").c_str(), F_OK) != 0, "the program must not run after a bad setting");
-  r = t::run(Spec{{"remit", "--report", "", "--", "true"}});
-  cr_expect(r.exited && r.code == 2, "expected exit 2 for --report '', got %d", r.status());
-}
-
 // "-" is stderr: the same line, after what else went there, for a log
 // pipeline.
 Test(report, dash_puts_the_line_on_stderr) {
@@ -300,6 +289,185 @@ Test(report, signals_past_sixteen_are_counted_as_dropped) {
   expect_report(file,
                 "r['signals'] == ['RTMIN'] * 16 and r['signals_dropped'] == 5 and "
                 "r['stop_signal'] == 'TERM' and type(r['stop_ms']) is int");
+}
+
+// ------------------------------------------------------- issue 20: defects
+
+// The defect that must never happen again: a 3,700-byte argument and 84
+// empty ones made remit exit 34 (88-98: die by signal 44; from 99, and with
+// 1,400 empty arguments alone, SIGSEGV).  The writer checked the room for a
+// string's content, not for the quotes and comma around it, and wrote past
+// its 4096-byte buffer.  The status must be the program's, exactly, and the
+// report one valid line of at most 4096 bytes, whatever the arguments.
+static void long_argument_lists(bool pid1) {
+  std::string file = t::scratch() + "/report";
+  std::string big(3700, 'a');
+  struct Shape { size_t big; int empty; const char *filler; };
+  for (Shape s : {Shape{3700, 84, ""}, Shape{3700, 90, ""}, Shape{3700, 99, ""}, Shape{0, 1400, ""},
+                  Shape{3990, 30, ""}, Shape{3700, 84, "\x01"}, Shape{0, 700, "\""}}) {
+    std::vector<std::string> argv = {"remit", "--report", file, "--", "sh", "-c", "exit 3"};
+    if (s.big) argv.push_back(std::string(s.big, 'a'));
+    for (int i = 0; i < s.empty; i++) argv.push_back(s.filler);
+    t::Result r = t::run(Spec{argv, {}, pid1});
+    cr_expect(r.exited && r.code == 3,
+              "%s, a %zu-byte argument and %d more of '%s': expected the program's 3, got %d; stderr: %s",
+              pid1 ? "as PID 1" : "as a wrapper", s.big, s.empty, s.filler, r.status(), r.err.c_str());
+    expect_report(file, "r['exit_status'] == 3 and r['code'] == 3 and r['args'][:2] == ['-c', 'exit 3']");
+  }
+}
+
+Test(report, long_argument_list_keeps_the_status_and_the_report_valid_as_wrapper) { long_argument_lists(false); }
+Test(report, long_argument_list_keeps_the_status_and_the_report_valid_as_pid1) { long_argument_lists(true); }
+
+// stdout, stderr or stdin closed when remit starts (`>&-`, common under
+// some supervisors): the report file must not take the free number, where
+// remit's -v lines and tini's INFO lines would go into it (leading NULs once
+// it is emptied, a stale tail), and remit's own descriptors never sit on
+// 0-2.  The child looks at remit's 0-2 in /proc and writes what it finds.
+Test(report, stdout_or_stderr_closed_at_start_leaves_one_valid_line) {
+  std::string old = "{\"old\":\"" + std::string(3000, 'x') + "\"}\n";
+  for (const char *name : {"remit", "tini", "dumb-init"})
+    for (bool pid1 : {false, true})
+      for (int closed : {0, 1, 2}) {
+        std::string dir = t::scratch(), file = dir + "/report";
+        std::ofstream(file) << old;
+        std::vector<std::string> argv = {"sh", "-c", "exec \"$@\" " + std::to_string(closed) + ">&-", "sh",
+                                         t::as_name(name), "-v"};
+        if (std::string(name) == "tini") argv.push_back("-s");
+        if (std::string(name) != "dumb-init") argv.push_back("--");
+        argv.insert(argv.end(), {"sh", "-c",
+                                 "for f in 0 1 2; do [ -e /proc/$PPID/fd/$f ] && echo $f >> fds; done; exit 3"});
+        t::Result r = t::run(Spec{argv, {"REMIT_REPORT=" + file}, pid1, "", dir});
+        std::string what = std::string(name) + (pid1 ? " as PID 1" : " as a wrapper") + " with fd " +
+                           std::to_string(closed) + " closed";
+        cr_expect(r.status() == 3, "%s: expected 3, got %d; stderr: %s", what.c_str(), r.status(), r.err.c_str());
+        expect_report(file, "r['exit_status'] == 3 and r['code'] == 3");
+        std::string fds = t::slurp(dir + "/fds"), want;
+        for (int f = 0; f < 3; f++)
+          if (f != closed) want += std::to_string(f) + "\n";
+        cr_expect(fds == want, "%s: remit's own 0-2 should be '%s', the child saw '%s' open", what.c_str(),
+                  want.c_str(), fds.c_str());
+      }
+}
+
+// A report to a stream the program writes to is appended to what the
+// program wrote there, never emptied: /dev/stdout, /dev/fd/1,
+// /proc/self/fd/N all name remit's own descriptor, shared with the program.
+Test(report, report_to_the_programs_own_stream_is_appended_not_truncated) {
+  for (const char *path : {"/dev/stdout", "/dev/fd/1", "/proc/self/fd/1", "/dev/stderr", "/dev/fd/2",
+                           "/proc/self/fd/2"}) {
+    bool err = strstr(path, "err") || path[strlen(path) - 1] == '2';
+    t::Result r = t::run(Spec{{"remit", "--report", path, "--", "sh", "-c",
+                               err ? "echo program line >&2; exit 4" : "echo program line; exit 4"}});
+    std::string got = err ? r.err : r.out;
+    cr_expect(r.exited && r.code == 4, "--report %s: expected 4, got %d", path, r.status());
+    cr_assert(got.compare(0, 13, "program line\n") == 0,
+              "--report %s: the program's own line was lost; the stream holds: %s", path, got.c_str());
+    std::string line = t::scratch() + "/line";
+    std::ofstream(line) << got.substr(13);
+    expect_report(line, "r['exit_status'] == 4");
+  }
+  // A descriptor above 2 that remit and the program share.
+  std::string dir = t::scratch(), log = dir + "/log";
+  t::Result r = t::run(Spec{{"sh", "-c", "exec \"$@\" 3>>\"$0\"", log, t::remit(), "--report", "/proc/self/fd/3",
+                             "--", "sh", "-c", "echo program line >&3; exit 4"}});
+  std::string got = t::slurp(log);
+  cr_expect(r.exited && r.code == 4, "--report /proc/self/fd/3: expected 4, got %d", r.status());
+  cr_assert(got.compare(0, 13, "program line\n") == 0,
+            "--report /proc/self/fd/3: the program's own line was lost; the file holds: %s", got.c_str());
+  std::ofstream(dir + "/line") << got.substr(13);
+  expect_report(dir + "/line", "r['exit_status'] == 4");
+}
+
+// The user's processes cannot exceed one (RLIMIT_NPROC), so vfork fails:
+// a report is still written (the last run's replaced), and the status
+// goes through the rules like any that remit makes up.
+Test(report, fork_failure_writes_a_report_and_goes_through_the_rules) {
+  std::string dir = t::scratch(), file = dir + "/report";
+  cr_assert(chmod(dir.c_str(), 0755) == 0);
+  std::ofstream(file) << "{\"exit_status\":0,\"stale\":true}\n";
+  cr_assert(chmod(file.c_str(), 0666) == 0);
+  t::Result r = t::run(Spec{{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "prlimit", "--nproc=1",
+                             t::remit(), "-m", "126=7", "--report", file, "--", "true", "arg"}});
+  cr_expect(r.exited && r.code == 7, "expected fork's failure (126) to go through -m 126=7, got %d; stderr: %s",
+            r.status(), r.err.c_str());
+  cr_expect(r.err.find("Resource temporarily unavailable") != std::string::npos,
+            "expected one line saying why, stderr: %s", r.err.c_str());
+  expect_report(file,
+                "'stale' not in r and r['ended'] == 'not started' and r['code'] == 126 and "
+                "r['error'] == 'Resource temporarily unavailable' and r['exit_status'] == 7 and "
+                "r['rule'] == {'text': '126=7', 'position': 1} and r['program'] == 'true' and r['args'] == ['arg']");
+}
+
+// 65,552 RTMIN (they queue: each one counts) then TERM: 16 in the list, the
+// other 65,537 counted.  A 16-bit counter said 1.  remit passes none of
+// them on (-r RTMIN:0); the sender retries when the queue is full.
+Test(report, signals_dropped_counts_past_65536, .timeout = 300) {
+  std::string file = t::scratch() + "/report";
+  t::Proc p = t::start(Spec{{"remit", "-r", "RTMIN:0", "--report", file, "--", "sh", "-c",
+                             "echo ready; exec sleep 1000"}});
+  await(p, "ready");
+  pid_t init = p.init_pid();
+  int sent = 0;
+  for (double end = t::now() + 200; sent < 65552 && t::now() < end;) {
+    if (kill(init, 34) == 0) sent++;
+    else if (errno == EAGAIN) sched_yield();
+    else break;
+  }
+  uint64_t rtmin = uint64_t(1) << 33;
+  bool taken = false;
+  for (double end = t::now() + 30; !taken && t::now() < end; t::sleep_s(0.005))
+    taken = !(strtoull(t::status_field(init, "ShdPnd").c_str(), nullptr, 16) & rtmin);
+  if (sent < 65552 || !taken) p.signal(SIGKILL);
+  cr_assert(sent == 65552 && taken, "sent %d of 65552 RTMIN, %s", sent, taken ? "all taken" : "not all taken in 30 s");
+  p.signal(SIGTERM);
+  t::Result r = p.wait();
+  cr_expect(!r.exited && r.sig == SIGTERM, "expected remit to die by TERM as sleep did, got %d", r.status());
+  expect_report(file, "r['signals'] == ['RTMIN'] * 16 and r['signals_dropped'] == 65537");
+}
+
+// tini's -e codes are one rule; the report names it as -vv does.
+Test(report, tini_e_rule_is_named_as_verbose_names_it) {
+  std::string file = t::scratch() + "/report";
+  std::string tini = t::as_name("tini");
+  t::Result r = t::run(Spec{{tini, "-vv", "-s", "-e", "1", "-e", "2", "-e", "5", "--", "sh", "-c", "exit 2"},
+                            {"REMIT_REPORT=" + file}});
+  cr_expect(r.exited && r.code == 0, "expected tini -e 2 to make 2 a 0, got %d", r.status());
+  cr_expect(r.out.find("rule 1 '-e 1-2,5'") != std::string::npos, "expected -vv to name the rule, stdout: %s",
+            r.out.c_str());
+  expect_report(file, "r['rule'] == {'text': '-e 1-2,5', 'position': 1}");
+  r = t::run(Spec{{tini, "-s", "-e", "001", "--", "sh", "-c", "exit 1"}, {"REMIT_REPORT=" + file}});
+  expect_report(file, "r['rule'] == {'text': '-e 1', 'position': 1} and r['exit_status'] == 0");
+}
+
+// A file size limit below the report's size: never half a line.  The file
+// ends up empty (the last run's report is gone, the new one does not
+// fit), with one warning; the status is the program's.
+Test(report, report_larger_than_the_file_size_limit_is_all_or_nothing) {
+  std::string file = t::scratch() + "/report";
+  std::ofstream(file) << "{\"exit_status\":0,\"stale\":true}\n";
+  t::Result r = t::run(Spec{{"sh", "-c",
+                             "{ prlimit --fsize=1024 \"$0\" --report \"$1\" -- sh -c 'exit 4' \"$2\"; "
+                             "echo \"status $?\"; } 2>&1 | cat",
+                             t::remit(), file, std::string(2000, 'a')}});
+  cr_expect(r.out.find("status 4\n") != std::string::npos, "expected 4, got: %s", r.out.c_str());
+  cr_expect(report_warnings(r.out) == 1 && r.out.find("too large") != std::string::npos,
+            "expected one warning that the report is too large for the limit, got: %s", r.out.c_str());
+  std::string left = t::slurp(file);
+  cr_expect(left.empty(), "expected the file empty (no report fits, the old one gone), it holds %zu bytes: %.200s",
+            left.size(), left.c_str());
+}
+
+// REMIT_REPORT set but empty (a task definition's template with an unset
+// variable) means no report, as unset does; `--report ''` is a mistake.
+Test(report, empty_report_variable_means_no_report) {
+  std::string dir = t::scratch();
+  t::Result r = t::run(Spec{{"remit", "--", "sh", "-c", "touch ran; exit 5"}, {"REMIT_REPORT="}, false, "", dir});
+  cr_expect(r.exited && r.code == 5 && r.err.empty(), "expected the program's 5 and no message, got %d: %s",
+            r.status(), r.err.c_str());
+  cr_expect(access((dir + "/ran").c_str(), F_OK) == 0, "the program must run with REMIT_REPORT empty");
+  r = t::run(Spec{{"remit", "--report", "", "--", "true"}});
+  cr_expect(r.exited && r.code == 2, "expected exit 2 for --report '', got %d", r.status());
 }
 
 // The report's calendar against glibc's gmtime_r: every day from 1970 to
