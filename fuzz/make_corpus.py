@@ -13,8 +13,8 @@ VARS = ["REMIT_MAP", "REMIT_REWRITE", "REMIT_GRACE", "REMIT_STOP_DELAY", "REMIT_
         "POSIXLY_CORRECT", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"]
 SIG = dict(HUP=1, INT=2, QUIT=3, ILL=4, ABRT=6, KILL=9, USR1=10, SEGV=11, USR2=12, PIPE=13,
            TERM=15, CHLD=17, CONT=18, TSTP=20, TTIN=21, TTOU=22, WINCH=28, XFSZ=25, RTMIN=34, RTMAX=64)
-PID1, SIGNALED, GRACE, EXEC_FAILED, HANDOFF, DELAY = 1, 2, 4, 8, 16, 32
-ENOENT, EACCES, ENOEXEC, E2BIG = 2, 13, 8, 7
+PID1, SIGNALED, GRACE, EXEC_FAILED, HANDOFF, DELAY, FORK_FAILED = 1, 2, 4, 8, 16, 32, 64
+ENOENT, EACCES, ENOEXEC, E2BIG, EAGAIN = 2, 13, 8, 7, 11
 
 
 def times(n):
@@ -73,6 +73,9 @@ seed("remit-exec-enoent", ["-v", "--report", "r.json", "missing"], flags=EXEC_FA
 seed("remit-exec-eacces", ["-m", "126=0", "./notexec"], flags=EXEC_FAILED, err=EACCES)
 seed("remit-exec-enoexec", ["-vv", "./script", "a"], flags=EXEC_FAILED, err=ENOEXEC)
 seed("remit-exec-e2big", ["prog"], flags=EXEC_FAILED, err=E2BIG)
+seed("remit-fork-failed", ["-v", "-m", "126=7", "--report", "r", "true", "arg"], flags=FORK_FAILED,
+     err=EAGAIN)
+seed("remit-fork-failed-wait-all", ["--wait-all", "-vv", "true"], flags=FORK_FAILED | PID1)
 seed("remit-explain", ["-m", "1@TERM=0,2-5=0,SEGV=3", "--explain", "1@TERM"])
 seed("remit-explain-bad", ["--explain", "TREM@1"])
 seed("remit-env", ["-v", "app"], value=1, sigs=[("TERM", False, 1)],
@@ -124,6 +127,11 @@ seed("tini-e-all", sum((["-e", str(i)] for i in range(0, 256, 3)), []) + ["--", 
 seed("tini-static-vvv-segv", ["-vvv", "--", "prog"], argv0=R("tini-static"), flags=SIGNALED,
      value=sig_value("SEGV"), sigs=[("SEGV", False, 1), ("TERM", False, 1), ("TTIN", False, 1)])
 seed("tini-exec-fail", ["-v", "nope"], argv0=R("tini"), flags=EXEC_FAILED, err=ENOENT)
+seed("tini-fork-failed-e", ["-e", "1", "-v", "--", "p"], argv0=R("tini"), flags=FORK_FAILED)
+seed("tini-external-segv", ["-v", "p"], argv0=R("tini"), value=0,
+     sigs=[("TERM", False, 1), ("SEGV", False, 1), ("INT", False, 1)])
+seed("tini-pid1-external-segv", ["-v", "p"], argv0=R("tini"), flags=PID1, value=0,
+     sigs=[("SEGV", False, 1), ("TERM", False, 1)])
 seed("tini-env", ["prog", "-x"], argv0=R("tini"), value=143 - 128,
      env=[("TINI_VERBOSITY", "3"), ("TINI_SUBREAPER", ""), ("TINI_KILL_PROCESS_GROUP", "1")])
 seed("tini-verbosity-negative", ["prog"], argv0=R("tini"), value=0, env=[("TINI_VERBOSITY", "-5")])
@@ -151,6 +159,7 @@ seed("dumb-init-single-child", ["-c", "app"], argv0=R("dumb-init"), value=0,
 seed("dumb-init-exec-fail", ["-v", "nope"], argv0=R("dumb-init"), flags=EXEC_FAILED, err=EACCES)
 seed("dumb-init-sscanf-rewrite", ["-r", " 10: 12", "-r", "+10:+12", "-r", "15:15,10:12", "-v", "app"],
      argv0=R("dumb-init"), value=0, sigs=[("USR1", False, 1), ("TERM", False, 1)])
+seed("dumb-init-fork-failed", ["-v", "app"], argv0=R("dumb-init"), flags=FORK_FAILED, err=EAGAIN)
 seed("dumb-init-bad-rewrite", ["-r", "10:12x", "app"], argv0=R("dumb-init"))
 # catatonit and podman-init
 seed("catatonit-run", ["--", "app", "x"], argv0=R("catatonit"), value=7,

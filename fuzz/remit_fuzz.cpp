@@ -28,9 +28,10 @@
 //            signal (else it exited); 0x04 the grace period ran out (if a
 //            stop signal armed it); 0x08 the exec failed; 0x10 the terminal
 //            hand-off happened (dumb-init's session: the kernel's HUP and
-//            CONT follow); 0x20 the --stop-delay hold ran out
+//            CONT follow); 0x20 the --stop-delay hold ran out; 0x40 the
+//            fork failed (errno in byte 3; 0x08 then means nothing)
 //   byte 2   the exit code, or the signal: 1 + byte % 64
-//   byte 3   the exec's errno when it failed (0: ENOENT)
+//   byte 3   the exec's or fork's errno when it failed (0: ENOENT, EAGAIN)
 //   byte 4   N, the number of signal records after the header
 //   byte 5   E, how many of the strings at the end are environment entries
 //   6-7      ms from the first stop signal to the end (little-endian)
@@ -314,7 +315,9 @@ constexpr int kNVars = sizeof kVars / sizeof *kVars;
 constexpr uint32_t kMaxEvents = 65600;
 constexpr uint64_t kLastSecond = 9223372036;  // CLOCK_REALTIME goes no further
 
-enum : uint8_t { kPid1 = 1, kSignaled = 2, kGraceRanOut = 4, kExecFailed = 8, kHandoff = 16, kDelayRanOut = 32 };
+enum : uint8_t {
+  kPid1 = 1, kSignaled = 2, kGraceRanOut = 4, kExecFailed = 8, kHandoff = 16, kDelayRanOut = 32, kForkFailed = 64
+};
 
 struct Event {
   int sig;
@@ -411,12 +414,14 @@ std::string sig_name(int sig) {
 }
 
 // The rules read plainly: the first whose status and condition hold.
-int first_rule(const remap::Rules &rules, remap::Ending end, const std::vector<int> &received) {
+// Without a child (the fork failed), tini's -e codes, its child's exit
+// codes, do not apply.
+int first_rule(const remap::Rules &rules, remap::Ending end, const std::vector<int> &received, bool child = true) {
   int status = end.signaled ? 128 + end.value : end.value;
   for (int i = 0; i < rules.count; i++) {
     const remap::Rule &r = rules.rule[i];
     bool st;
-    if (r.match == remap::Rule::kCodeSet) st = status < 256 && (rules.codes[status / 64] >> (status % 64) & 1);
+    if (r.match == remap::Rule::kCodeSet) st = child && status < 256 && (rules.codes[status / 64] >> (status % 64) & 1);
     else if (r.match == remap::Rule::kSignal) st = end.signaled && end.value == r.lo;
     else st = status >= r.lo && status <= r.hi;
     bool got = false;
@@ -532,6 +537,7 @@ struct Outcome {
   bool reraise = false;
   Story story{};
   remap::Ending end{};
+  bool concluded = false;  // false: remit was killed before the program ended
 };
 
 // One run through remit's code, as main() would go, with the facts from
@@ -540,14 +546,20 @@ Outcome simulate(const Settings &set, const Input &in) {
   const Personality &who = *set.who;
   Run run{set};
   run.child = run.story.child = kChild;
-  if (in.flags & kExecFailed) {
-    // spawn() after a failed exec.
-    int e = in.err ? in.err : ENOENT;
-    int status = e == ENOENT ? who.missing_status : e == EACCES ? who.denied_status : who.exec_status;
+  if (in.flags & (kExecFailed | kForkFailed)) {
+    // spawn() after a failed fork or exec: no child, or one that is gone.
+    bool fork = in.flags & kForkFailed;
+    int e = in.err ? in.err : fork ? EAGAIN : ENOENT;
+    int status = fork ? who.fork_status : e == ENOENT ? who.missing_status : e == EACCES ? who.denied_status
+                                                                                      : who.exec_status;
     char buf[24];
-    say_spawn(who, kFatal, who.exec_failed, set.child_argv[0], describe_error(e, buf), 0);
-    narrate(set, &Narration::received, SIGCHLD);
-    narrate(set, &Narration::exited, kChild, status);
+    say_spawn(who, kFatal, fork ? who.fork_failed : who.exec_failed, set.child_argv[0], describe_error(e, buf), 0);
+    if (fork) {
+      run.child = run.story.child = 0;
+    } else {
+      narrate(set, &Narration::received, SIGCHLD);
+      narrate(set, &Narration::exited, kChild, status);
+    }
     run.done = true;
     run.wstatus = status << 8;
     run.story.exec_errno = e;
@@ -560,6 +572,12 @@ Outcome simulate(const Settings &set, const Input &in) {
     pid_t orphan = kChild;
     for (const Event &ev : in.events)
       for (uint32_t k = 0; k < ev.count; k++) {
+        // tini's fault signals are not waited for: at their default, they
+        // kill remit as a wrapper, and the kernel keeps them from PID 1.
+        if (who.faults_kill && (kFaults & remap::bit(ev.sig))) {
+          if (fuzz_getpid() == 1) continue;
+          return {128 + ev.sig, true, run.story, {}, false};
+        }
         // What next_signal() drops: a signal remit raised at itself.
         if (ev.self && ev.sig != SIGHUP && ev.sig != SIGCONT && ev.sig != SIGCHLD) continue;
         // main()'s loop, one signal.
@@ -589,17 +607,16 @@ Outcome simulate(const Settings &set, const Input &in) {
       run.story.stop_at = kStopAt, run.story.end_at = kStopAt + in.stop_ms;
       run.story.stop_wall_s = in.stop_wall, run.story.stop_wall_ms = uint16_t(in.stop_ms % 1000);
     }
-    // The rest of main(), as it goes.
-    if (who.term_at_exit) pass_on(run, SIGTERM, set.new_session);
-    reap(run);
-    if (set.wait_all) wait_for_the_rest(run);
   }
+  // The rest of main(), as it goes.
+  if (who.term_at_exit && run.child) pass_on(run, SIGTERM, set.new_session);
+  reap(run);
+  if (set.wait_all && run.child) wait_for_the_rest(run);
   // finish(), but for die_by(): the fuzzer does not die.
   remap::Ending end = WIFSIGNALED(run.wstatus) ? remap::Ending{true, uint8_t(WTERMSIG(run.wstatus))}
                                                : remap::Ending{false, uint8_t(WEXITSTATUS(run.wstatus))};
-  json::n = 0;  // remit writes one report per process; the fuzzer, many
-  Verdict v = conclude(set, run.story, end, fuzz_getpid() == 1, g_report->fd);
-  return {v.die_by ? 128 + v.die_by : v.status, v.die_by != 0, run.story, end};
+  Verdict v = conclude(set, run.story, end, fuzz_getpid() == 1, ReportFile{g_report->fd, false});
+  return {v.die_by ? 128 + v.die_by : v.status, v.die_by != 0, run.story, end, true};
 }
 
 // ---------------------------------------------------------- the checks
@@ -624,8 +641,8 @@ bool names_moment(const std::string &got, int64_t secs, int ms) {
   return year == (long long)tm.tm_year + 1900;
 }
 
-void check_report(const std::string &raw, const Settings &set, const Input &in, remap::Ending end,
-                  bool exec_failed, const std::vector<int> &received, int want_status) {
+void check_report(const std::string &raw, const Settings &set, const Input &in, remap::Ending end, bool forked,
+                  bool started, const std::vector<int> &received, int want_rule, int want_status) {
   CHECK(!raw.empty(), "no report written");
   CHECK(raw.size() <= 4096, "report of %zu bytes: %s", raw.size(), visible(raw.substr(raw.size() - 200)).c_str());
   CHECK(raw.back() == '\n' && raw.find('\n') == raw.size() - 1, "report not one line: %s", visible(raw).c_str());
@@ -646,8 +663,9 @@ void check_report(const std::string &raw, const Settings &set, const Input &in, 
   };
   CHECK(shows(str("program"), set.child_argv[0]), "program %s for %s", visible(str("program")).c_str(),
         visible(set.child_argv[0]).c_str());
-  CHECK(num("pid") == kChild, "pid %ld", num("pid"));
-  const char *ended = exec_failed ? "not started" : end.signaled ? "killed" : "exited";
+  if (forked) CHECK(num("pid") == kChild, "pid %ld", num("pid"));
+  else CHECK(!r.get("pid"), "a pid, where the fork failed");
+  const char *ended = !started ? "not started" : end.signaled ? "killed" : "exited";
   CHECK(str("ended") == ended, "ended '%s', not '%s'", str("ended").c_str(), ended);
   if (end.signaled) {
     CHECK(str("signal") == sig_name(end.value), "signal %s, not %s", str("signal").c_str(), sig_name(end.value).c_str());
@@ -683,7 +701,6 @@ void check_report(const std::string &raw, const Settings &set, const Input &in, 
   CHECK(grace && grace->kind == Json::kBool, "no grace_kill");
   CHECK(grace->text == "false" || (in.flags & kGraceRanOut), "a grace kill that did not happen");
   CHECK(num("exit_status") == want_status, "exit_status %ld, the rules give %d", num("exit_status"), want_status);
-  int want_rule = first_rule(set.rules, end, received);
   const Json::Value *rule = r.get("rule");
   CHECK(rule, "no rule member");
   if (want_rule < 0) {
@@ -716,12 +733,14 @@ void keep_report(const std::string &raw) {
   close(fd);
 }
 
-// The -v line in remit's words ends with the status the rules give.
+// The -v line in remit's words ("child PID ..." or, without a child, "fork
+// failed: STATUS ...") ends with the status the rules give.
 void check_v_line(const std::vector<std::string> &lines, const Outcome &o, remap::Ending end) {
-  std::string head = "child " + std::to_string(kChild) + " ";
+  std::string head = "child " + std::to_string(kChild) + " ", no_fork = "fork failed: ";
   std::string tail = o.reraise ? "; dying by " + sig_name(end.value) + " too" : "; exit " + std::to_string(o.status);
   for (const std::string &line : lines)
-    if (line.compare(0, head.size(), head) == 0)
+    if (line.compare(0, head.size(), head) == 0 ||
+        (line.compare(0, no_fork.size(), no_fork) == 0 && Json::digit(line[no_fork.size()])))
       CHECK(line.size() >= tail.size() && line.compare(line.size() - tail.size(), tail.size(), tail) == 0,
             "-v line '%s' does not end with '%s'", visible(line).c_str(), tail.c_str());
 }
@@ -786,38 +805,49 @@ void run_one(const Input &in) {
   std::vector<std::string> lines = check_lines(out, *set.who, "stdout"), more = check_lines(err, *set.who, "stderr");
   lines.insert(lines.end(), more.begin(), more.end());
 
-  // The truth, from the input alone: the signals remit heard, in order.
-  bool exec_failed = in.flags & kExecFailed;
-  remap::Ending end = o.end;
-  std::vector<int> received;
-  bool hup = set.new_session && (in.flags & kHandoff), cont = hup;
-  if (!exec_failed)
-    for (const Event &ev : in.events)
-      for (uint32_t k = 0; k < ev.count; k++) {
-        if ((ev.self && ev.sig != SIGHUP && ev.sig != SIGCONT) || ev.sig == SIGCHLD) continue;
-        bool *handoff = ev.sig == SIGHUP ? &hup : ev.sig == SIGCONT ? &cont : nullptr;
-        if (handoff && *handoff) {
-          *handoff = false;
-          continue;
-        }
-        received.push_back(ev.sig);
-      }
-  int e = in.err ? in.err : ENOENT;
+  // The truth, from the input alone: the signals remit heard, in order,
+  // or the fault signal that killed it first (tini's, as a wrapper).
   const Personality &who = *set.who;
-  uint8_t exec_status = e == ENOENT ? who.missing_status : e == EACCES ? who.denied_status : who.exec_status;
-  remap::Ending want_end = exec_failed ? remap::Ending{false, exec_status}
+  bool forked = !(in.flags & kForkFailed), started = forked && !(in.flags & kExecFailed);
+  std::vector<int> received;
+  int killed_by = 0;
+  bool hup = set.new_session && (in.flags & kHandoff), cont = hup;
+  for (const Event &ev : in.events)
+    for (uint32_t k = 0; started && !killed_by && k < ev.count; k++) {
+      if (who.faults_kill && (kFaults & remap::bit(ev.sig))) {
+        if (!(in.flags & kPid1)) killed_by = ev.sig;
+        continue;
+      }
+      if ((ev.self && ev.sig != SIGHUP && ev.sig != SIGCONT) || ev.sig == SIGCHLD) continue;
+      bool *handoff = ev.sig == SIGHUP ? &hup : ev.sig == SIGCONT ? &cont : nullptr;
+      if (handoff && *handoff) {
+        *handoff = false;
+        continue;
+      }
+      received.push_back(ev.sig);
+    }
+  std::string raw = g_report->read_all();
+  if (killed_by) {
+    CHECK(!o.concluded && o.status == 128 + killed_by, "remit outlived a SIG%s it does not wait for",
+          sig_name(killed_by).c_str());
+    CHECK(raw.empty(), "a report from a remit that was killed");
+    return;
+  }
+  int e = in.err ? in.err : forked ? ENOENT : EAGAIN;
+  uint8_t not_run = !forked ? who.fork_status : e == ENOENT ? who.missing_status
+                                            : e == EACCES ? who.denied_status : who.exec_status;
+  remap::Ending want_end = !started ? remap::Ending{false, not_run}
                            : in.flags & kSignaled ? remap::Ending{true, uint8_t(1 + in.value % 64)}
                                                   : remap::Ending{false, in.value};
-  CHECK(end.signaled == want_end.signaled && end.value == want_end.value, "ended %d/%d, not %d/%d", end.signaled,
-        end.value, want_end.signaled, want_end.value);
-  int rule = first_rule(set.rules, want_end, received);
+  CHECK(o.end.signaled == want_end.signaled && o.end.value == want_end.value, "ended %d/%d, not %d/%d",
+        o.end.signaled, o.end.value, want_end.signaled, want_end.value);
+  int rule = first_rule(set.rules, want_end, received, forked);
   int want = rule >= 0 ? set.rules.rule[rule].result : want_end.status();
-  bool reraise = rule < 0 && want_end.signaled && set.who->reraise && !(in.flags & kPid1);
+  bool reraise = rule < 0 && want_end.signaled && who.reraise && !(in.flags & kPid1);
   CHECK(o.reraise == reraise, "remit %s by the signal", reraise ? "does not die" : "dies");
   CHECK(o.status == (reraise ? 128 + want_end.value : want), "exit status %d, the rules give %d", o.status, want);
-  std::string raw = g_report->read_all();
   keep_report(raw);
-  check_report(raw, set, in, want_end, exec_failed, received, want);
+  check_report(raw, set, in, want_end, forked, started, received, rule, want);
   check_v_line(lines, o, want_end);
 }
 
