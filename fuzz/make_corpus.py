@@ -13,7 +13,7 @@ VARS = ["REMIT_MAP", "REMIT_REWRITE", "REMIT_GRACE", "REMIT_STOP_DELAY", "REMIT_
         "POSIXLY_CORRECT", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"]
 SIG = dict(HUP=1, INT=2, QUIT=3, ILL=4, ABRT=6, KILL=9, USR1=10, SEGV=11, USR2=12, PIPE=13,
            TERM=15, CHLD=17, CONT=18, TSTP=20, TTIN=21, TTOU=22, WINCH=28, XFSZ=25, RTMIN=34, RTMAX=64)
-PID1, SIGNALED, GRACE, EXEC_FAILED, HANDOFF, DELAY, FORK_FAILED = 1, 2, 4, 8, 16, 32, 64
+PID1, SIGNALED, GRACE, EXEC_FAILED, HANDOFF, DELAY, FORK_FAILED, FIFO = 1, 2, 4, 8, 16, 32, 64, 128
 ENOENT, EACCES, ENOEXEC, E2BIG, EAGAIN = 2, 13, 8, 7, 11
 
 
@@ -84,6 +84,9 @@ seed("remit-env", ["-v", "app"], value=1, sigs=[("TERM", False, 1)],
 seed("remit-env-bad-grace", ["app"], env=[("REMIT_GRACE", "abc")])
 seed("remit-env-empty-report", ["app"], env=[("REMIT_REPORT", "")])
 seed("remit-help", ["-h"])
+seed("remit-report-fifo-room", ["-v", "sh", "-c", "exit 1"], flags=FIFO, value=1, stop_ms=1000)
+seed("remit-report-fifo-full", ["-v", "sh", "x" * 300], flags=FIFO, value=0, stop_ms=3900,
+     sigs=[("TERM", False, 1)])
 seed("remit-bad-rule-control", ["-m", "1@\x1b[31m=0\nremit: fake", "app"])
 seed("remit-bad-option", ["--no-such\x07option", "app"])
 seed("remit-exec-newline-name", ["-v", "a\nremit: child 1 exited with 0; exit 0", "b"],
