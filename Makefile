@@ -4,7 +4,8 @@
 #   make test-repeat  make test's suites N times (20) under load, per-test failures
 #   make demo     the nats-server case end to end
 #   make bench    size, start-up, idle, reaping and signal figures vs peers
-#   make release  dist/remit-VERSION-ARCH for every architecture, SHA256SUMS
+#   make release  binaries, image and packages for every architecture, SHA256SUMS
+#   make image    dist/remit-VERSION-image.tar, the multi-platform OCI image
 #   make test-arch  each architecture's binary under qemu-user (in make test)
 #   make fuzz     fuzz remit as a whole, then its parsers, for FUZZ_SECONDS
 #   make install  PREFIX=/usr/local DESTDIR=
@@ -36,8 +37,14 @@ BIN_LDFLAGS := -no-pie -static -s -Wl,--gc-sections -Wl,--build-id=none \
 
 HEADERS := signals.hpp remap.hpp personality.hpp messages.hpp settings.hpp sys.hpp out.hpp report.hpp terminal.hpp
 
-remit: init.cpp $(HEADERS) .build-cc
-	$(BIN_CC) $(BIN_FLAGS) $(BIN_LDFLAGS) -o $@ init.cpp
+# What a build says it is (`remit --version`): the commit, `unknown` outside
+# git; the same commit gives the same bytes.  The image and the packages
+# take that commit's time for every timestamp (SOURCE_DATE_EPOCH).
+REVISION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+REV_FLAGS = -DREMIT_REVISION='"$(REVISION)"'
+
+remit: init.cpp $(HEADERS) .build-cc .revision
+	$(BIN_CC) $(BIN_FLAGS) $(REV_FLAGS) $(BIN_LDFLAGS) -o $@ init.cpp
 
 # Release: one static binary per Debian architecture, each built with
 # Debian's cross compiler and musl-dev:ARCH's wrapper.  bookworm has no musl
@@ -82,17 +89,53 @@ FLAGS_armel := -mthumb
 FLAGS_mipsel := -mno-abicalls
 FLAGS_mips64el := -mno-abicalls -msym32 -Wl,-Ttext-segment=0x400000
 
-release: deps-release dist/SHA256SUMS
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+# The repository the image's labels and the packages point to, and who answers.
+SOURCE_URL ?= https://example.invalid/remit
+MAINTAINER ?= remit maintainers <maintainers@remit.invalid>
+IMAGE := dist/remit-$(VERSION)-image.tar
+DEBS := $(ARCHS:%=dist/remit_$(VERSION)_%.deb)
+
+# make release refuses a version CHANGELOG.md has no section for, before
+# building anything.
+CHANGELOG ?= CHANGELOG.md
+release: check-changelog
+	@$(MAKE) --no-print-directory deps-release dist/SHA256SUMS
+
+check-changelog:
+	@grep -q '^## \[$(VERSION)\] - [0-9]' $(CHANGELOG) || { echo "make release:" \
+		"$(CHANGELOG) has no section '## [$(VERSION)] - DATE': say what $(VERSION) changes first" >&2; exit 1; }
 
 deps-release:
 	@sh tests/deps.sh "make release" $(ARCH_PKGS)
 
-dist/remit-$(VERSION)-%: init.cpp $(HEADERS) Makefile
+dist/remit-$(VERSION)-%: init.cpp $(HEADERS) Makefile .revision
 	@mkdir -p dist
-	$(CC_$*) $(BIN_FLAGS) $(FLAGS_$*) $(REPRO_FLAGS) $(BIN_LDFLAGS) -o $@ init.cpp
+	$(CC_$*) $(BIN_FLAGS) $(FLAGS_$*) $(REV_FLAGS) $(REPRO_FLAGS) $(BIN_LDFLAGS) -o $@ init.cpp
 
-dist/SHA256SUMS: $(DIST)
-	cd dist && sha256sum $(notdir $(DIST)) > SHA256SUMS
+dist/SHA256SUMS: $(DIST) $(IMAGE) $(DEBS)
+	cd dist && sha256sum $(notdir $(DIST) $(IMAGE) $(DEBS)) > SHA256SUMS
+
+# The image: FROM scratch, /remit, one platform per architecture (pkg/image.sh).
+image: deps-release $(IMAGE)
+
+$(IMAGE): $(DIST) pkg/image.sh
+	sh pkg/image.sh $@ $(VERSION) $(REVISION) $(SOURCE_DATE_EPOCH) $(SOURCE_URL) \
+		$(foreach a,$(ARCHS),$(a)=dist/remit-$(VERSION)-$(a))
+
+deps-pkg:
+	@sh tests/deps.sh "make test (package suite)" lintian mandoc
+
+# The Debian packages (pkg/deb.sh): /usr/bin/remit, the man page, the docs.
+deb: deps-release $(DEBS)
+
+dist/remit_$(VERSION)_%.deb: dist/remit-$(VERSION)-% pkg/deb.sh man/remit.1 README.md CHANGELOG.md LICENSE
+	sh pkg/deb.sh $@ $* $< $(VERSION) $(SOURCE_DATE_EPOCH) '$(MAINTAINER)' $(SOURCE_URL)
+
+# The engines suite's user image for arm64 starts from this root filesystem.
+build/base-arm64.tar: tests/foreign-base.sh
+	@mkdir -p build
+	sh tests/foreign-base.sh arm64 $(GXX_arm64) $@
 
 # make test-arch: the core cases under qemu-user for every architecture,
 # with a static test child built for each (tests/arch_child.c).
@@ -107,6 +150,10 @@ deps-arch:
 
 test-arch: deps-arch $(DIST) $(ARCH_CHILDREN)
 	@bash tests/arch.sh $(VERSION) $(ARCHS)
+
+# The revision ./remit and dist/ were built from: a new commit rebuilds them.
+.revision: FORCE
+	@echo '$(REVISION)' | cmp -s - $@ || echo '$(REVISION)' > $@
 
 # Which compiler built ./remit: when musl-tools arrives (make test installs
 # it), a glibc ./remit from before is rebuilt rather than kept.
@@ -127,7 +174,8 @@ deps:
 # seconds (make fuzz for longer), every suite against ./remit (its last line
 # is Criterion's count), the parsing and output suites again against remit
 # built with ASan/UBSan, then make test-arch.
-test: deps test-san fuzz-short remit tests/runner
+test: deps test-san fuzz-short remit tests/runner deps-release deps-arch deps-pkg $(IMAGE) \
+		dist/remit_$(VERSION)_amd64.deb build/base-arm64.tar
 	tests/runner --jobs 2
 	@$(MAKE) --no-print-directory test-remit-san
 	@$(MAKE) --no-print-directory test-arch
@@ -203,12 +251,12 @@ bench: remit deps-release $(DIST)
 	@BENCH_DIST="$(DIST)" sh bench/bench.sh
 
 clean:
-	rm -f remit .build-cc tests/runner tests/runner-san tests/remit-san fuzz/remap_fuzz fuzz/remit_fuzz
+	rm -f remit .build-cc .revision tests/runner tests/runner-san tests/remit-san fuzz/remap_fuzz fuzz/remit_fuzz
 	rm -rf bench/build build dist
 
 install: remit
 	install -D -m 755 remit $(DESTDIR)$(PREFIX)/bin/remit
 	install -D -m 644 man/remit.1 $(DESTDIR)$(PREFIX)/share/man/man1/remit.1
 
-.PHONY: deps test clean install demo demo-deps bench release deps-release test-arch deps-arch
+.PHONY: deps test clean install demo demo-deps bench release deps-release test-arch deps-arch image deb check-changelog deps-pkg
 .PHONY: test-san fuzz fuzz-short test-remit-san test-repeat FORCE

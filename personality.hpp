@@ -10,7 +10,12 @@
 
 #include "remap.hpp"
 
-#define REMIT_VERSION "0.1.0"
+#define REMIT_VERSION "0.2.0"
+// The commit remit was built from, as `git describe` names it (the Makefile
+// passes it in); a build from sources outside git says so.
+#ifndef REMIT_REVISION
+#define REMIT_REVISION "unknown"
+#endif
 
 // What an option or a variable does.
 enum Act : uint8_t {
@@ -203,7 +208,7 @@ inline const Personality kRemit = {
     .help = kRemitHelp,
     .usage_hint = "",
     .no_program = "remit: no program to run (see remit --help)\n",
-    .version = "remit " REMIT_VERSION "\n",
+    .version = "remit " REMIT_VERSION " (" REMIT_REVISION ")\n",
     .exec_failed = "cannot run '%1': %2\n",
     .fork_failed = "cannot run '%1': %2\n",
 };

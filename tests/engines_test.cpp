@@ -172,9 +172,9 @@ void cleanup() {
 }
 
 // The scratch dir and the image's tarball: busybox (its applets as
-// symlinks), nats-server and its libraries, the init as /remit, and a
-// nats config that does not parse.
-std::string make_image_tar() {
+// symlinks), nats-server and its libraries, the init as /remit (unless
+// `with_init` is false), and a nats config that does not parse.
+std::string make_image_tar(bool with_init = true) {
   if (geteuid() != 0) cr_assert_fail("the engines need root: run make test as root");
   char tmpl[] = "/tmp/remit-engines-XXXXXX";
   // Locked from its creation on, under the lock on /tmp that sweep() takes.
@@ -200,7 +200,7 @@ std::string make_image_tar() {
   std::istringstream ldd(cmd({"ldd", server}).out);
   for (std::string word; ldd >> word;)
     if (word[0] == '/') copy_file(word, rootfs + word);
-  copy_file(init_bin(), rootfs + "/remit");
+  if (with_init) copy_file(init_bin(), rootfs + "/remit");
   std::ofstream(rootfs + "/etc/bad.conf") << "port: {\n";
   std::string tar = g_dir + "/rootfs.tar";
   t::Result r = cmd({"tar", "-C", rootfs, "-cf", tar, "."});
@@ -318,6 +318,9 @@ std::string wait_nats(const Engine &e, const std::string &name, bool ready) {
     if (ready && logs.find("Server is ready") != std::string::npos) return logs;
     std::string state = e.inspect(name, "{{.State.Status}}");
     if (state == "exited") {
+      // The log read above may be from before it ended (seen under qemu).
+      r = e({"logs", name});
+      logs = r.out + r.err;
       cr_assert(!ready, "%s: the container exited before nats-server was ready; its log: %s",
                 name.c_str(), tail(logs).c_str());
       return logs;
@@ -539,4 +542,147 @@ Test(engines, podman_pod_stop_ends_infra_remit_p_and_a_member_under_init) {
   cr_expect(member == "exited 0",
             "after podman pod stop, nats-server under --init with REMIT_MAP=1@TERM=0 should have "
             "exited 0; it is '%s'", member.c_str());
+}
+
+// Issue 23: the image `make image` writes (dist/remit-VERSION-image.tar, or
+// REMIT_IMAGE), used as users use it: loaded into the engine, then a user's
+// Dockerfile builds FROM their own image (busybox and nats-server, no init)
+// with `COPY --from=<remit image> /remit /remit`, for linux/amd64 and
+// linux/arm64 (run under qemu-user through binfmt_misc), offline.  Each user
+// image then runs the three cases of nats-server under remit.
+namespace {
+
+// The version the archive is named for: the binary's own (`remit X.Y.Z ...`).
+std::string version() {
+  std::istringstream out(t::run(Spec{{t::remit(), "--version"}}).out);
+  std::string name, v;
+  out >> name >> v;
+  cr_assert(name == "remit" && !v.empty(), "remit --version says '%s %s'", name.c_str(), v.c_str());
+  return v;
+}
+
+// make image's archive; REMIT_IMAGE names another; with ENGINE_INIT, one
+// made here the same way with the stock init as every platform's /remit.
+std::string image_archive() {
+  const char *e = getenv("REMIT_IMAGE"), *stock = getenv("ENGINE_INIT");
+  std::string path = e && *e ? e : t::root() + "/dist/remit-" + version() + "-image.tar";
+  if (!(e && *e) && stock && *stock) {
+    path = g_dir + "/stock-image.tar";
+    cmd({"sh", t::root() + "/pkg/image.sh", path, version(), "stock", "0", "none",
+         std::string("amd64=") + stock, std::string("arm64=") + stock});
+  }
+  cr_assert(access(path.c_str(), R_OK) == 0, "no image archive %s: make image writes it",
+            path.c_str());
+  return path;
+}
+
+// What the kernel runs an arm64 /remit as: qemu-user's interpreter, given
+// the file and the original argv (binfmt_misc's P flag), so the container's
+// PID 1 reads INTERPRETER /remit /remit -- ...  The entry is enabled here
+// (update-binfmts), as make test-arch does.
+std::string arm64_pid1() {
+  const char *binfmt = "/proc/sys/fs/binfmt_misc";
+  if (access((std::string(binfmt) + "/status").c_str(), F_OK) != 0)
+    cmd({"mount", "-t", "binfmt_misc", "binfmt_misc", binfmt});
+  cmd({"update-binfmts", "--enable", "qemu-aarch64"});
+  std::istringstream entry(t::slurp(std::string(binfmt) + "/qemu-aarch64"));
+  std::string line, interpreter, flags;
+  for (; std::getline(entry, line);) {
+    if (line.compare(0, 12, "interpreter ") == 0) interpreter = line.substr(12);
+    if (line.compare(0, 7, "flags: ") == 0) flags = line.substr(7);
+  }
+  cr_assert(!interpreter.empty() && flags.find('F') != std::string::npos,
+            "binfmt_misc has no usable qemu-aarch64 entry (interpreter '%s', flags '%s'): "
+            "install qemu-user-static and binfmt-support", interpreter.c_str(), flags.c_str());
+  return interpreter + std::string("\0/remit\0/remit", 14);
+}
+
+// Builds a Dockerfile given as text, for `platform`, tagged `tag`.
+void build(const Engine &e, const std::string &dockerfile, const std::string &context,
+           const std::string &platform, const std::string &tag) {
+  std::ofstream(context + "/Dockerfile") << dockerfile;
+  std::vector<std::string> args = {"build", "--platform", platform, "-t", tag};
+  if (e.name == "podman") args.insert(args.end(), {"--pull=never", "--network", "none"});
+  args.push_back(context);
+  e.must(args, 300);
+}
+
+// The user's side for one architecture: their base image (busybox,
+// nats-server, no /remit), their Dockerfile with `COPY --from=remit`, then
+// the three cases under the image's /remit as PID 1.
+void user_image(const Engine &e, const std::string &arch, const std::string &remit_ref,
+                const std::string &rootfs_tar) {
+  std::string ctx = g_dir + "/ctx-" + arch;
+  mkdirs(ctx);
+  copy_file(rootfs_tar, ctx + "/rootfs.tar", 0644);
+  std::string platform = "linux/" + arch;
+  // Their base: made FROM scratch, since `docker import --platform` needs
+  // Docker 20.10's experimental mode.
+  build(e, "FROM scratch\nADD rootfs.tar /\n", ctx, platform, "remit-engines:base-" + arch);
+  unlink((ctx + "/rootfs.tar").c_str());
+  build(e, "FROM remit-engines:base-" + arch + "\nCOPY --from=" + remit_ref +
+               " /remit /remit\nENTRYPOINT [\"/remit\", \"--\"]\n",
+        ctx, platform, kImage);
+  std::string built = e.inspect(kImage, "{{.Os}}/{{.Architecture}}");
+  cr_assert(built == platform, "%s build --platform %s made a %s image", e.name.c_str(),
+            platform.c_str(), built.c_str());
+  three_cases(e, "image-" + arch, {}, {}, arch == "arm64" ? arm64_pid1() : "/remit");
+}
+
+// The loaded image on its own: its labels, and /remit runs (it has no
+// other program to be the init of).
+void remit_image_alone(const Engine &e, const std::string &ref, const std::string &v) {
+  std::string label = e.inspect(ref, "{{index .Config.Labels \"org.opencontainers.image.version\"}}");
+  cr_expect(label == v, "%s: label org.opencontainers.image.version is '%s', expected '%s'",
+            ref.c_str(), label.c_str(), v.c_str());
+  std::string entry = e.inspect(ref, "{{json .Config.Entrypoint}}");
+  cr_expect(entry == "[\"/remit\",\"--\"]", "%s: entrypoint %s", ref.c_str(), entry.c_str());
+  std::string says = e.must({"run", "--rm", "--network", "none", "--entrypoint", "/remit", ref,
+                             "--version"});
+  cr_expect(says.compare(0, 6 + v.size(), "remit " + v) == 0, "%s: /remit --version says '%s'",
+            ref.c_str(), says.c_str());
+}
+
+// What both engines' tests start from: the archive and its version, the
+// user's root filesystems for amd64 (made here, no init) and arm64 (make
+// test's), and qemu-user ready for arm64.
+struct Inputs {
+  std::string version, archive, amd64_tar, arm64_tar;
+};
+Inputs inputs() {
+  Inputs in{version(), "", make_image_tar(false), t::root() + "/build/base-arm64.tar"};
+  in.archive = image_archive();
+  arm64_pid1();
+  cr_assert(access(in.arm64_tar.c_str(), R_OK) == 0, "no %s: make test builds it "
+            "(tests/foreign-base.sh)", in.arm64_tar.c_str());
+  return in;
+}
+
+}  // namespace
+
+// Docker 20.10 loads Docker's manifest.json from the archive (not the OCI
+// index): one image per platform, remit:VERSION-ARCH, which its legacy
+// builder takes in COPY --from for a build of that platform.
+Test(engines, docker_loads_the_image_archive_and_builds_copy_from_for_amd64_and_arm64) {
+  Inputs in = inputs();
+  const std::string &v = in.version, &archive = in.archive;
+  g_env.push_back("DOCKER_BUILDKIT=0");
+  Engine e = start_docker();
+  e.must({"load", "-i", archive});
+  remit_image_alone(e, "remit:" + v + "-amd64", v);
+  user_image(e, "amd64", "remit:" + v + "-amd64", in.amd64_tar);
+  user_image(e, "arm64", "remit:" + v + "-arm64", in.arm64_tar);
+}
+
+// Podman loads the OCI index: the host's platform as remit:VERSION, and
+// `podman pull --arch arm64 oci-archive:FILE` takes another platform from it.
+Test(engines, podman_loads_the_oci_archive_and_builds_copy_from_for_amd64_and_arm64) {
+  Inputs in = inputs();
+  const std::string &v = in.version, &archive = in.archive;
+  Engine e = start_podman();
+  e.must({"load", "-i", archive});
+  remit_image_alone(e, "remit:" + v, v);
+  user_image(e, "amd64", "remit:" + v, in.amd64_tar);
+  e.must({"pull", "--arch", "arm64", "oci-archive:" + archive});
+  user_image(e, "arm64", "remit:" + v, in.arm64_tar);
 }
