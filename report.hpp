@@ -236,7 +236,9 @@ inline void deliver(const Settings &set, ReportFile to, const char *line, int le
   if (!to.shared && ftruncate(to.fd, 0)) {}
   errno = 0;
   if (send_line(to.fd, line, len)) return;
-  if (!to.shared && ftruncate(to.fd, 0)) {}
+  int why = errno;
+  if (!to.shared && ftruncate(to.fd, 0)) {}  // a device has nothing to empty
+  errno = why;
   report_trouble(set, "write");
 }
 

@@ -489,3 +489,20 @@ Test(report, stop_time_is_gmtime_s_date_for_every_day) {
     if (got != want) cr_assert_fail("at %lld s: %s, gmtime_r says %s", (long long)secs, got.c_str(), want);
   }
 }
+
+// The count of signals past the first 16 stops at 2^32 - 1: a storm longer
+// than that must not make the report say fewer came (signals_dropped_counts
+// _past_65536 shows the count is exact past 16 bits; 2^32 signals are too
+// many to send in a test).
+Test(report, signals_dropped_saturates_at_the_32_bit_maximum) {
+  Story st;
+  for (int i = 0; i < 16; i++) note(st, SIGUSR1);
+  note(st, SIGUSR1);
+  cr_expect(st.nsigs == 16 && st.dropped == 1, "expected 16 listed and 1 counted, got %d and %u", st.nsigs,
+            unsigned(st.dropped));
+  st.dropped = decltype(st.dropped)(UINT32_MAX - 1);
+  note(st, SIGUSR1);
+  note(st, SIGUSR1);
+  cr_expect(st.dropped == UINT32_MAX, "expected the count to stop at 4294967295, got %llu",
+            (unsigned long long)st.dropped);
+}
