@@ -7,7 +7,7 @@
 #   make release  binaries, image and packages for every architecture, SHA256SUMS
 #   make image    dist/remit-VERSION-image.tar, the multi-platform OCI image
 #   make test-arch  each architecture's binary under qemu-user (in make test)
-#   make fuzz     fuzz the rule parser for FUZZ_SECONDS
+#   make fuzz     fuzz remit as a whole, then its parsers, for FUZZ_SECONDS
 #   make install  PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -204,18 +204,26 @@ tests/runner-san: $(SAN_SRC) $(wildcard tests/*.hpp) $(HEADERS)
 test-san: deps tests/runner-san
 	tests/runner-san --jobs 2 --filter '@($(SAN_SUITES))/*'
 
-# libFuzzer on remap.hpp's parsers and matcher and on read_settings(), seeded
-# from fuzz/corpus; what it finds goes to fuzz/found, crashes to fuzz/crash-*.
-FUZZ_SHORT_SECONDS ?= 15
+# libFuzzer, one process (the machine is shared).  fuzz/remit_fuzz: remit
+# as a whole, argv to exit status, its report and messages checked
+# (fuzz/corpus, seeds written by fuzz/make_corpus.py); fuzz/remap_fuzz:
+# remap.hpp's parsers and matcher (fuzz/corpus-remap), a quarter of the
+# time.  What they find goes to fuzz/found*, crashes to fuzz/crash-*.
+FUZZ_SHORT_SECONDS ?= 20
 FUZZ_FLAGS := -std=c++20 -g -O1 -I. -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 fuzz/remap_fuzz: fuzz/remap_fuzz.cpp $(HEADERS)
 	clang++ $(FUZZ_FLAGS) -o $@ fuzz/remap_fuzz.cpp
 
-fuzz: deps fuzz/remap_fuzz
-	@mkdir -p fuzz/found
-	fuzz/remap_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+fuzz/remit_fuzz: fuzz/remit_fuzz.cpp init.cpp $(HEADERS)
+	clang++ $(FUZZ_FLAGS) -o $@ fuzz/remit_fuzz.cpp
+
+fuzz: deps fuzz/remit_fuzz fuzz/remap_fuzz
+	@mkdir -p fuzz/found fuzz/found-remap
+	fuzz/remit_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
 		-artifact_prefix=fuzz/ fuzz/found fuzz/corpus
+	fuzz/remap_fuzz -max_total_time=$$(( ($(FUZZ_SECONDS) + 3) / 4 )) -print_final_stats=1 \
+		-artifact_prefix=fuzz/ fuzz/found-remap fuzz/corpus-remap
 
 fuzz-short:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SHORT_SECONDS)
@@ -247,7 +255,7 @@ bench: remit deps-release $(DIST)
 	@BENCH_DIST="$(DIST)" sh bench/bench.sh
 
 clean:
-	rm -f remit .build-cc .revision tests/runner tests/runner-san tests/remit-san fuzz/remap_fuzz
+	rm -f remit .build-cc .revision tests/runner tests/runner-san tests/remit-san fuzz/remap_fuzz fuzz/remit_fuzz
 	rm -rf bench/build build dist
 
 install: remit
