@@ -187,9 +187,9 @@ inline void sig(const char *pre, int sig) {
 
 // "2026-11-25T06:05:13.123Z", the digits filled in from the right.  Not
 // gmtime_r: on 32-bit targets its 64-bit divisions bring 3.5 KB of libgcc,
-// more than MIPS has left under 48 KiB.  Right for every date from 1970 to
-// the year 19,000 with 32-bit arithmetic; tests/report_test.cpp compares it
-// with gmtime_r day by day.
+// more than MIPS has left under 48 KiB.  Right in 32-bit arithmetic for
+// every date the kernel's clock gives (it stops in 2262; the text holds
+// years to 9999); tests/report_test.cpp compares it with gmtime_r day by day.
 [[gnu::noinline]] inline void when(int64_t secs, int ms) {
   // secs / 86400 as (secs / 128) / 675, so that no step needs 64 bits.
   uint32_t s7 = uint32_t(uint64_t(secs) >> 7), days = s7 / 675;
