@@ -352,11 +352,13 @@ constexpr uint32_t kMaxDurationMs = 0x7fffffff;  // about 24.8 days
 // A duration such as 10, 1.5s, 250ms or 2m (a bare number is seconds) to
 // milliseconds.  Fractions finer than a millisecond are dropped.
 inline Error parse_duration(const char *text, uint32_t *ms) {
+  static const struct { char name[3]; uint32_t ms; } kUnits[] = {
+      {"", 1000}, {"S", 1000}, {"MS", 1}, {"M", 60000}};
   const char *p = text, *end = text;
   while (*end) end++;
   int len = int(end - text);
-  uint64_t whole = 0;
   if (!is_digit(*p)) return fail("expected a number with an optional unit ms, s or m", text, len);
+  uint64_t whole = 0;
   for (; is_digit(*p); p++) {
     whole = whole * 10 + uint64_t(*p - '0');
     if (whole > kMaxDurationMs) return fail("duration is too long", text, len);
@@ -368,11 +370,10 @@ inline Error parse_duration(const char *text, uint32_t *ms) {
     while (is_digit(*p)) p++;
   }
   const char *unit_at = p;
-  uint32_t unit;
-  if (p == end || same_word(p, int(end - p), "S")) unit = 1000;
-  else if (same_word(p, int(end - p), "MS")) unit = 1;
-  else if (same_word(p, int(end - p), "M")) unit = 60000;
-  else return fail("unknown unit (use ms, s or m)", text, len, p, end);
+  uint32_t unit = 0;
+  for (const auto &u : kUnits)
+    if (same_word(p, int(end - p), u.name)) unit = u.ms;
+  if (!unit) return fail("unknown unit (use ms, s or m)", text, len, p, end);
   // The fraction's first six digits, in µs, each digit worth a tenth of
   // the one before: exact for s and m, and 32-bit arithmetic (a 64-bit
   // division would bring libgcc's along on 32-bit targets).

@@ -75,25 +75,25 @@ inline bool parse_flag(const char *v, bool *on) {
 // Applies one setting.  `from` says where it came from ("-m", "REMIT_MAP")
 // for messages; `on` is false for a variable switched off.  Returns false
 // after saying what is wrong.
-inline bool apply(Settings *set, Act act, const char *value, const char *from,
-                  bool on, bool from_env) {
-  const Personality &who = *set->who;
-  remap::Error err;
-  const char *kind = nullptr;
+// Reads an option's value into *set.  Returns what was wrong with it, and
+// what it was read as in *kind ("rule", "duration").  (Each error is
+// returned, not assigned: copying one costs a memcpy per option.)
+inline remap::Error read_value(Settings *set, Act act, const char *value, bool on,
+                               bool from_env, const char **kind) {
   switch (act) {
-    case kMap: err = remap::parse_rules(value, &set->rules, from_env), kind = "rule"; break;
-    case kSuccess: err = remap::parse_success_code(value, &set->rules, who.libc_numbers), kind = "exit code"; break;
+    case kMap: return *kind = "rule", remap::parse_rules(value, &set->rules, from_env);
+    case kSuccess:
+      return *kind = "exit code", remap::parse_success_code(value, &set->rules, set->who->libc_numbers);
     case kRewrite:
       // dumb-init's way first (-r only: REMIT_REWRITE is remit's); where it
       // would refuse, remit's own, which takes names and lists.
-      if (who.libc_numbers && !from_env && remap::scan_rewrite(value, &set->rewrite)) break;
-      err = remap::parse_rewrites(value, &set->rewrite, from_env), kind = "signal rewrite";
-      break;
-    case kGrace: err = remap::parse_duration(value, &set->grace_ms), kind = "duration"; break;
-    case kStopDelay: err = remap::parse_duration(value, &set->stop_delay_ms), kind = "duration"; break;
+      if (set->who->libc_numbers && !from_env && remap::scan_rewrite(value, &set->rewrite)) break;
+      return *kind = "signal rewrite", remap::parse_rewrites(value, &set->rewrite, from_env);
+    case kGrace: return *kind = "duration", remap::parse_duration(value, &set->grace_ms);
+    case kStopDelay: return *kind = "duration", remap::parse_duration(value, &set->stop_delay_ms);
     case kPdeath:
       if (!(set->pdeath_signal = remap::signal_by_spec(value, value + strlen(value))))
-        err = remap::fail("unknown signal", value, int(strlen(value))), kind = "signal";
+        return *kind = "signal", remap::fail("unknown signal", value, int(strlen(value)));
       break;
     case kGroup: set->group |= on; break;
     case kSubreaper: set->subreaper |= on; break;
@@ -106,7 +106,7 @@ inline bool apply(Settings *set, Act act, const char *value, const char *from,
       int n = value[0] - '0';
       if (n >= 0 && n <= 9 && !value[1]) {}
       else if (parse_flag(value, &on)) n = on;
-      else err = remap::fail("expected a level 0..9, or on/off", value, int(strlen(value))), kind = "level", n = 0;
+      else return *kind = "level", remap::fail("expected a level 0..9, or on/off", value, int(strlen(value)));
       set->verbosity += n;
       set->remit_line |= n > 0;
       break;
@@ -130,10 +130,18 @@ inline bool apply(Settings *set, Act act, const char *value, const char *from,
       // REMIT_REPORT set but empty (a template's unset variable) is no
       // report, as unset is; `--report ''` is a mistake.
       if (*value) set->report = value;
-      else if (!from_env) err = remap::fail("no file name", value, 0), kind = "report file";
+      else if (!from_env) return *kind = "report file", remap::fail("no file name", value, 0);
       break;
     case kHelp: case kVersion: case kLicense: break;  // handled by the caller
   }
+  return {};
+}
+
+inline bool apply(Settings *set, Act act, const char *value, const char *from,
+                  bool on, bool from_env) {
+  const Personality &who = *set->who;
+  const char *kind = nullptr;
+  remap::Error err = read_value(set, act, value, on, from_env, &kind);
   if (!err) return true;
   if (who.bad_value && !from_env) {
     Out o(2);
