@@ -126,16 +126,19 @@ struct Out {
   // C1 ones in UTF-8 too (a terminal may take U+009B as CSI), and at most
   // 200 bytes of it.
   Out &quoted(const char *s, int len = -1) {
+    bool c1 = false;  // this byte ends a C1 control (0xc2, then 0x80..0x9f)
     for (int i = 0; s && (len < 0 ? s[i] != 0 : i < len); i++) {
-      unsigned char c = (unsigned char)s[i], next = len < 0 || i + 1 < len ? (unsigned char)s[i + 1] : 0;
-      bool c1 = (c == 0xc2 && next >= 0x80 && next < 0xa0) || (c >= 0x80 && c < 0xa0 && i && (unsigned char)s[i - 1] == 0xc2);
+      unsigned char c = (unsigned char)s[i];
       if (i == 200) return *this << "...";
-      if (c >= 0x20 && c != 0x7f && !c1) {
+      // s[i + 1] is there to read: within len, or the terminating NUL.
+      bool lead = c == 0xc2 && (len < 0 || i + 1 < len) && (unsigned char)(s[i + 1] + 0x80) < 0x20;
+      if (c >= 0x20 && c != 0x7f && !lead && !c1) {
         *this << char(c);
       } else {
         char hex[5] = {'\\', 'x', "0123456789abcdef"[c >> 4], "0123456789abcdef"[c & 15], 0};
         *this << hex;
       }
+      c1 = lead;
     }
     return *this;
   }

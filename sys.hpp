@@ -43,6 +43,13 @@ inline int open_signalfd(const remap::SigSet *set) {
   return int(syscall(SYS_signalfd4, -1, set, sizeof(remap::SigSet), O_CLOEXEC));
 }
 
+// Terminal ioctls: musl's ioctl() converts time64 structures on 32-bit
+// targets (1.2 KB on mipsel, more than the 48 KiB bound leaves there), and
+// the four requests remit makes (TIOC[GS]PGRP, TIOCNOTTY, TIOCSCTTY) carry none.
+inline long term_ioctl(int fd, unsigned long request, void *arg = nullptr) {
+  return syscall(SYS_ioctl, fd, request, arg);
+}
+
 // pwritev2(RWF_NOWAIT): a write that fails rather than waits; musl 1.2.3
 // has no wrapper for it.  Offset -1: the file's own.
 #ifndef RWF_NOWAIT

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "settings.hpp"
+#include "sys.hpp"
 
 // The SIGHUP and SIGCONT the kernel sends when remit, a session leader,
 // gives up its terminal.  Not the user's: neither forwarded nor counted.
@@ -24,16 +25,16 @@ struct Handoff {
 // The terminal's foreground process group, -1 when stdin is no terminal.
 inline pid_t foreground() {
   pid_t pgrp;
-  return ioctl(0, TIOCGPGRP, &pgrp) ? -1 : pgrp;
+  return term_ioctl(0, TIOCGPGRP, &pgrp) ? -1 : pgrp;
 }
-inline void set_foreground(pid_t pgrp) { ioctl(0, TIOCSPGRP, &pgrp); }
+inline void set_foreground(pid_t pgrp) { term_ioctl(0, TIOCSPGRP, &pgrp); }
 
 // dumb-init's hand-off, before the child starts: give up the terminal, so
 // that the child's new session can take it (job control works on a pty,
 // `docker run -it`).  A session leader that does so gets SIGHUP and SIGCONT
 // from the kernel; the first of each is then not passed on (Handoff::take).
 inline void give_up_terminal(const Settings &set, Handoff *handoff) {
-  if (ioctl(0, TIOCNOTTY) < 0) {
+  if (term_ioctl(0, TIOCNOTTY) < 0) {
     int e = errno;
     char buf[24];
     narrate(set, &Narration::detach_failed, e, 0, describe_error(e, buf));
@@ -51,7 +52,7 @@ inline void give_up_terminal(const Settings &set, Handoff *handoff) {
 inline void take_terminal(const Settings &set, bool had_terminal) {
   if (set.new_session) {
     setsid();
-    if (ioctl(0, TIOCSCTTY, 0) < 0) {
+    if (term_ioctl(0, TIOCSCTTY) < 0) {
       char buf[24];
       narrate(set, &Narration::attach_failed, errno, 0, describe_error(errno, buf));
     }
