@@ -59,6 +59,7 @@
 //    the peers have no rules; tini's -e applies to a failed exec (its child
 //    exits 127) and not to a failed fork (tini returns 1 itself), as in tini.
 #include <poll.h>
+#include <string.h>
 #include <pty.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -257,6 +258,46 @@ const char kWhere[] =
 const char kFamily[] =
     "exec 2>/dev/null; sleep 1000 & trap 'echo child got TERM' TERM; echo ready; wait $!; wait $!; echo done $?";
 
+// The grandchild asleep with no signal pending, not exiting, running sleep
+// (not the shell it was forked as): alive and never sent a signal.
+bool untouched(pid_t pid) {
+  std::string proc = "/proc/" + std::to_string(pid);
+  std::string status = t::slurp(proc + "/status"), stat = t::slurp(proc + "/stat");
+  auto field = [&](const char *name) {
+    size_t at = status.find(std::string("\n") + name + ":\t");
+    return at == std::string::npos ? std::string() : status.substr(at + strlen(name) + 3, 16);
+  };
+  // /proc/PID/stat: flags are the 9th field, the 7th after the ")" of comm
+  size_t close = stat.rfind(')');
+  unsigned long flags = ~0UL;
+  if (close != std::string::npos)
+    sscanf(stat.c_str() + close + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags);
+  const unsigned long kExiting = 0x4, kSignaled = 0x400;  // PF_EXITING, PF_SIGNALED
+  std::string exe = t::exe(pid);
+  return field("State").compare(0, 1, "S") == 0 && field("SigPnd") == "0000000000000000" &&
+         field("ShdPnd") == "0000000000000000" && !(flags & (kExiting | kSignaled)) &&
+         exe.size() > 6 && exe.compare(exe.size() - 6, 6, "/sleep") == 0;
+}
+
+// Gone, or a zombie: it has died (of what, the child's "done" line says).
+bool ended(pid_t pid) {
+  std::string state = t::status_field(pid, "State");
+  return state.empty() || state[0] == 'Z' || state[0] == 'X';
+}
+
+// The kill(2) the init makes to the child's process group queues the TERM
+// on every member before it returns, so once the child's trap has run, the
+// grandchild has the TERM too if the init sent it to the group.  But the
+// kernel ends a process at once with a fatal signal (complete_signal's
+// group-exit shortcut, which also fixes the exit code) only if the process
+// can take the signal then (wants_signal): not when it is stopped, or
+// waiting for a CPU with a signal already flagged.  Otherwise the TERM
+// waits in its queue until the grandchild next runs, and a SIGKILL sent
+// meanwhile takes the shortcut itself: the grandchild dies of KILL, "done
+// 137", although the init did send it the TERM (a stopped sleep sent TERM
+// then KILL: 137; running or asleep: 143).  So the script's KILL goes only
+// to a grandchild seen untouched (asleep, nothing pending, not exiting):
+// one the TERM never reached.  One that has it is left to die of it.
 std::string term_the_family(t::Proc &p) {
   if (!p.wait_for("ready")) return "never ready\n";
   pid_t init = p.init_pid(20), child = p.child_pid(20);
@@ -265,9 +306,13 @@ std::string term_the_family(t::Proc &p) {
     std::vector<pid_t> c = t::children(child);
     if (!c.empty()) grandchild = c[0];
   }
+  if (grandchild < 0) return "the child started no grandchild\n";
   kill(init, SIGTERM);
   if (!p.wait_for("child got TERM")) return "TERM never reached the child\n";
-  if (grandchild > 0) kill(grandchild, SIGKILL);  // never kill(-1): that is everyone
+  bool dead = false, spared = false;
+  if (!t::eventually([&] { return (dead = ended(grandchild)) || (spared = untouched(grandchild)); }))
+    return "the grandchild neither ended nor sat asleep with nothing pending within 10 s\n";
+  if (spared && !dead) kill(grandchild, SIGKILL);  // never kill(-1): that is everyone
   return "";
 }
 
