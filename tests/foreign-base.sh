@@ -12,8 +12,10 @@ cd "$work"
 apt-get download -q "busybox-static:$arch" "nats-server:$arch" >/dev/null 2>&1 ||
   { apt-get update -qq >/dev/null 2>&1; apt-get download -q "busybox-static:$arch" "nats-server:$arch"; }
 mkdir -p root/bin root/usr/sbin root/lib root/etc root/tmp root/proc root/dev root/sys root/run
-dpkg-deb --fsys-tarfile busybox-static_*.deb | tar -xO ./bin/busybox > root/bin/busybox
-dpkg-deb --fsys-tarfile nats-server_*.deb | tar -xO ./usr/sbin/nats-server > root/usr/sbin/nats-server
+# Unpacked whole: Debian 13 (merged /usr) has busybox in /usr/bin, 12 in /bin.
+dpkg-deb -x busybox-static_*.deb bb && dpkg-deb -x nats-server_*.deb nats
+cp "$(ls bb/bin/busybox bb/usr/bin/busybox 2>/dev/null | head -n 1)" root/bin/busybox
+cp nats/usr/sbin/nats-server root/usr/sbin/nats-server
 chmod 755 root/bin/busybox root/usr/sbin/nats-server
 for name in sh cat sleep ls; do ln -s busybox "root/bin/$name"; done
 # nats-server's interpreter and libc.so.6, where its program header and the
