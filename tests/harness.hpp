@@ -109,6 +109,17 @@ inline void copy_file(const std::string &from, const std::string &to, mode_t mod
   chmod(to.c_str(), mode);
 }
 
+// remit under `name`, a copy in a directory anybody may enter: for cases
+// that run it as another user (nobody), since the repository may be where
+// only root can reach (cloned in root's 0700 home, as the quick start does
+// on a fresh machine).
+inline std::string reachable_remit(const std::string &name) {
+  std::string dir = scratch(), bin = dir + "/" + name;
+  chmod(dir.c_str(), 0755);
+  copy_file(remit(), bin);
+  return bin;
+}
+
 // AddressSanitizer and UndefinedBehaviorSanitizer write what they find to
 // DIR/asan.PID and DIR/ubsan.PID rather than stderr, for every process this
 // test starts (the variables are inherited; programs built without them

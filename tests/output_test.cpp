@@ -166,15 +166,7 @@ Run start(const std::string &bin, bool pid1, const Outputs &o, const std::vector
   return r;
 }
 
-// remit under `name`, a copy in a directory nobody may enter too: the
-// repository may be where nobody can (cloned in root's 0700 home, as the
-// quick start does on a fresh machine).
-std::string binary(const std::string &name) {
-  std::string dir = t::scratch(), bin = dir + "/" + name;
-  chmod(dir.c_str(), 0755);
-  t::copy_file(t::remit(), bin);
-  return bin;
-}
+std::string binary(const std::string &name) { return t::reachable_remit(name); }
 
 // The child for most cases: records HUP, PIPE and XFSZ in `got`, says
 // "ready", waits for `go`, exits 3.  It writes nothing to the outputs

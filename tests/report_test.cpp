@@ -388,7 +388,7 @@ Test(report, fork_failure_writes_a_report_and_goes_through_the_rules) {
   std::ofstream(file) << "{\"exit_status\":0,\"stale\":true}\n";
   cr_assert(chmod(file.c_str(), 0666) == 0);
   t::Result r = t::run(Spec{{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "prlimit", "--nproc=1",
-                             t::remit(), "-m", "126=7", "--report", file, "--", "true", "arg"}});
+                             t::reachable_remit("remit"), "-m", "126=7", "--report", file, "--", "true", "arg"}});
   cr_expect(r.exited && r.code == 7, "expected fork's failure (126) to go through -m 126=7, got %d; stderr: %s",
             r.status(), r.err.c_str());
   cr_expect(r.err.find("Resource temporarily unavailable") != std::string::npos,
