@@ -192,9 +192,9 @@ test: deps test-san fuzz-short remit tests/runner deps-release deps-arch deps-pk
 # every CPU kept busy by stress-ng, then how often each test failed
 # (tests/repeat.sh).  Long: not part of make test or .ci/run.
 N ?= 20
-test-repeat: deps remit tests/runner tests/runner-san
+test-repeat: deps remit tests/runner tests/runner-san tests/remit-san
 	@sh tests/deps.sh "make test-repeat" stress-ng
-	sh tests/repeat.sh $(N)
+	REMIT_SAN_SUITES='$(REMIT_SAN_SUITES)' sh tests/repeat.sh $(N)
 
 # The unit tests that start no process (remap.hpp, settings.hpp fed hostile
 # input), again built with AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -161,7 +161,9 @@ Test(core, every_catchable_signal_is_forwarded) {
 Test(core, thousands_of_orphans_are_reaped_as_pid1) {
   const int n = 3000;
   t::Proc p = t::start(Spec{{"remit", child_bin(), "orphans", std::to_string(n)}, {}, true});
-  expect_output(p, "orphans " + std::to_string(n) + "\n", 60);
+  // Two forks and a wait per orphan: about 1 ms each on a slow VM, so a few
+  // seconds; 240 s bounds a machine far slower than that.
+  expect_output(p, "orphans " + std::to_string(n) + "\n", 240);
   pid_t init = p.init_pid(), child = p.child_pid();
   std::vector<pid_t> kids = wait_for_only_child(init, child);
   cr_expect(kids.size() == 1 && kids[0] == child, "after %d orphans, remit still has %zu children (expected only the program)",

@@ -32,9 +32,10 @@ t::Proc g_dockerd;                              // the private dockerd, when sta
 std::vector<std::string> g_pods;                // pod ids, whose cgroups Podman leaves
 std::vector<std::string> g_env;                 // environment of the engine commands
 
-// Criterion kills a test at its timeout (900 s) without running .fini, which
+// Criterion kills a test at its timeout (1500 s) without running .fini, which
 // would leave dockerd, containers and mounts behind: every wait is cut at
-// this time instead: 60 s for sweep(), 540 s for the test, 240 s for cleanup().
+// this time instead: 60 s for sweep(), 1140 s for the test (a few minutes here;
+// the rest is for a machine several times slower), 240 s for cleanup().
 double g_deadline;
 double until(double seconds) { return std::min(t::now() + seconds, g_deadline); }
 
@@ -386,7 +387,9 @@ Ended stop_nats(const Engine &e, const std::string &name, std::vector<std::strin
               "expected PID 1 '%s -- ...'", name.c_str(), pid.c_str(), nspid.c_str(),
               argv.c_str(), pid1.c_str());
   }
-  e.must({"stop", name});
+  // 120 s, not the engines' 10: a slow machine (nats-server under qemu
+  // for arm64) must not read as a lost TERM; a lost one still ends in 137.
+  e.must({"stop", "-t", "120", name});
   Ended end;
   end.code = atoi(e.inspect(name, "{{.State.ExitCode}}").c_str());
   end.state = e.inspect(name, "{{json .State}}");
@@ -467,12 +470,12 @@ void sweep() {
   if (d) closedir(d);
   if (tmp >= 0) close(tmp);
   fresh();
-  g_deadline = t::now() + 540;
+  g_deadline = t::now() + 1140;
 }
 
 }  // namespace
 
-TestSuite(engines, .init = sweep, .fini = cleanup, .timeout = 900);
+TestSuite(engines, .init = sweep, .fini = cleanup, .timeout = 1500);
 
 // docker run with remit as the entrypoint, then docker run --init (remit as
 // /sbin/docker-init, where it answers as tini).
@@ -527,7 +530,7 @@ Test(engines, podman_pod_stop_ends_infra_remit_p_and_a_member_under_init) {
   std::string pid = e.inspect(infra, "{{.State.Pid}}");
   cr_assert(t::slurp("/proc/" + pid + "/exe") == t::slurp(init_bin()),
             "the infra container's process (pid %s) is not %s", pid.c_str(), init_bin().c_str());
-  e.must({"pod", "stop", "pod"});
+  e.must({"pod", "stop", "-t", "120", "pod"});  // 120 s: as stop_nats says
   std::string infra_state = e.inspect(infra, "{{.State.Status}} {{.State.ExitCode}}");
   cr_expect(infra_state == "exited 0",
             "after podman pod stop, the infra container (catatonit -P) should have exited 0 on "

@@ -368,7 +368,9 @@ struct Proc {
   Result result;
 
   // remit's pid as seen from here (under unshare: unshare's only child).
-  pid_t init_pid(double limit = 5) {
+  // Both waits are bounds for a loaded machine (fork, exec, vfork, exec
+  // take milliseconds); they cost nothing when things work.
+  pid_t init_pid(double limit = 30) {
     if (!pid1) return pid;
     for (double end = now() + limit; now() < end; sleep_s(0.005)) {
       std::vector<pid_t> c = children(pid);
@@ -380,7 +382,7 @@ struct Proc {
   // The program remit started: remit's first child, once it has exec'd.
   // (Between vfork and exec the child still runs remit's code: its process
   // group, mask and terminal are not yet the program's.)
-  pid_t child_pid(double limit = 5) {
+  pid_t child_pid(double limit = 30) {
     pid_t init = init_pid();
     for (double end = now() + limit; now() < end; sleep_s(0.005)) {
       std::vector<pid_t> c = children(init);
