@@ -30,7 +30,6 @@ struct Run {
   const Settings &set;
   SigSet child_mask = 0;  // the mask remit was started with, for the child
   bool chld_ignored = false;  // and whether SIGCHLD was ignored, likewise
-  pid_t child = 0;
   bool done = false;       // the child has ended and been reaped
   int wstatus = 0;
   int held = 0;            // a stop signal held back by --stop-delay
@@ -38,7 +37,7 @@ struct Run {
   int64_t kill_at = -1;    // when the grace period runs out
   bool follow_stops = false;  // stop when the child stops (a job in a shell)
   ReportFile report{};     // --report, opened at the start
-  Story story{};           // what the report and -v tell
+  Story story{};           // what the report and -v tell; story.child: the child
   Handoff handoff{};        // dumb-init's terminal hand-off (terminal.hpp)
 };
 
@@ -223,7 +222,7 @@ pid_t spawn(Run &run, int *status) {
 
 // Where signals for the child go: the child, or its whole process group.
 pid_t target(const Run &run) {
-  return run.set.group || run.set.new_session ? -run.child : run.child;
+  return run.set.group || run.set.new_session ? -run.story.child : run.story.child;
 }
 
 // Sends sig, as rewritten, to the child (or its group), unless the rewrite
@@ -287,8 +286,8 @@ void on_time(Run &run) {
 // also reaches the loop, which forwards it again: harmless.)
 void follow_child_stop(const Run &run) {
   kill(g_self, SIGSTOP);
-  if (foreground() == getpgrp()) set_foreground(run.child);
-  kill(-run.child, SIGCONT);
+  if (foreground() == getpgrp()) set_foreground(run.story.child);
+  kill(-run.story.child, SIGCONT);
 }
 
 // Reaps every child that has ended, the program's own status kept.
@@ -297,14 +296,14 @@ void reap(Run &run) {
   pid_t pid;
   while ((pid = waitpid(-1, &st, WNOHANG | (run.follow_stops ? WUNTRACED : 0))) > 0) {
     if (WIFSTOPPED(st)) {
-      if (pid == run.child) follow_child_stop(run);
+      if (pid == run.story.child) follow_child_stop(run);
       continue;
     }
     // dumb-init tells of each, until its own child: then it is gone.
     if (!run.done)
       narrate(run.set, WIFSIGNALED(st) ? &Narration::killed : &Narration::exited, pid,
               WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-    if (pid == run.child) {
+    if (pid == run.story.child) {
       run.done = true;
       run.wstatus = st;
       run.story.end_at = now_ms();
@@ -322,7 +321,7 @@ void reap(Run &run) {
 // the whole machine), so a daemon that left it cannot hold remit up.
 void wait_for_the_rest(const Run &run) {
   bool pid1 = g_self == 1;
-  pid_t everyone = pid1 ? -1 : -run.child;
+  pid_t everyone = pid1 ? -1 : -run.story.child;
   if (kill(everyone, SIGTERM) < 0 && errno == ESRCH && !pid1) return;
   int64_t give_up = now_ms() + (run.set.grace_ms ? run.set.grace_ms : kDefaultWaitAllMs);
   for (;;) {
@@ -403,7 +402,7 @@ int main(int argc, char **argv) {
   if (set.pause) return chdir("/"), pause_forever();
 
   run.report = open_report(set);
-  run.child = run.story.child = spawn(run, &status);
+  run.story.child = spawn(run, &status);
   if (chdir("/")) {}
 
   while (!run.done) {
@@ -416,8 +415,8 @@ int main(int argc, char **argv) {
   // dumb-init's farewell: TERM (as rewritten) to what is left of the
   // child's session, so its background jobs do not outlive it.  Without a
   // session, dumb-init signals the dead child alone: remit only says so.
-  if (set.who->term_at_exit && run.child) pass_on(run, SIGTERM, set.new_session);
+  if (set.who->term_at_exit && run.story.child) pass_on(run, SIGTERM, set.new_session);
   reap(run);  // orphans that ended with it
-  if (set.wait_all && run.child) wait_for_the_rest(run);
+  if (set.wait_all && run.story.child) wait_for_the_rest(run);
   return finish(run);
 }

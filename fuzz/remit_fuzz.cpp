@@ -571,7 +571,7 @@ struct Outcome {
 Outcome simulate(const Settings &set, const Input &in) {
   const Personality &who = *set.who;
   Run run{set};
-  run.child = run.story.child = kChild;
+  run.story.child = kChild;
   if (in.flags & (kExecFailed | kForkFailed)) {
     // spawn() after a failed fork or exec: no child, or one that is gone.
     bool fork = in.flags & kForkFailed;
@@ -581,7 +581,7 @@ Outcome simulate(const Settings &set, const Input &in) {
     char buf[24];
     say_spawn(who, kFatal, fork ? who.fork_failed : who.exec_failed, set.child_argv[0], describe_error(e, buf), 0);
     if (fork) {
-      run.child = run.story.child = 0;
+      run.story.child = 0;
     } else {
       narrate(set, &Narration::received, SIGCHLD);
       narrate(set, &Narration::exited, kChild, status);
@@ -635,9 +635,9 @@ Outcome simulate(const Settings &set, const Input &in) {
     }
   }
   // The rest of main(), as it goes.
-  if (who.term_at_exit && run.child) pass_on(run, SIGTERM, set.new_session);
+  if (who.term_at_exit && run.story.child) pass_on(run, SIGTERM, set.new_session);
   reap(run);
-  if (set.wait_all && run.child) wait_for_the_rest(run);
+  if (set.wait_all && run.story.child) wait_for_the_rest(run);
   // finish(), but for die_by(): the fuzzer does not die.
   remap::Ending end = WIFSIGNALED(run.wstatus) ? remap::Ending{true, uint8_t(WTERMSIG(run.wstatus))}
                                                : remap::Ending{false, uint8_t(WEXITSTATUS(run.wstatus))};
