@@ -182,8 +182,11 @@ deps:
 # seconds (make fuzz for longer), every suite against ./remit (its last line
 # is Criterion's count), the parsing and output suites again against remit
 # built with ASan/UBSan, then make test-arch.
-test: deps test-san fuzz-short remit tests/runner deps-release deps-arch deps-pkg $(IMAGE) \
+# What the suites read besides ./remit: the image archive, the package and
+# the engines suite's arm64 root (make test-repeat needs them too).
+SUITE_INPUTS := remit tests/runner deps-release deps-arch deps-pkg $(IMAGE) \
 		dist/remit_$(VERSION)_amd64.deb build/base-arm64.tar
+test: deps test-san fuzz-short $(SUITE_INPUTS)
 	tests/runner --jobs 2
 	@$(MAKE) --no-print-directory test-remit-san
 	@$(MAKE) --no-print-directory test-arch
@@ -192,7 +195,7 @@ test: deps test-san fuzz-short remit tests/runner deps-release deps-arch deps-pk
 # every CPU kept busy by stress-ng, then how often each test failed
 # (tests/repeat.sh).  Long: not part of make test or .ci/run.
 N ?= 20
-test-repeat: deps remit tests/runner tests/runner-san tests/remit-san
+test-repeat: deps $(SUITE_INPUTS) tests/runner-san tests/remit-san
 	@sh tests/deps.sh "make test-repeat" stress-ng
 	REMIT_SAN_SUITES='$(REMIT_SAN_SUITES)' sh tests/repeat.sh $(N)
 
