@@ -469,8 +469,8 @@ std::string pause_then_int(t::Proc &p) {
   // (In sigtimedwait, /proc shows the awaited signals as unblocked.)
   bool ready = false;
   for (double end = t::now() + 10; t::now() < end && !ready; t::sleep_s(0.01))
-    ready = ((strtoull(t::status_field(init, "SigBlk").c_str(), nullptr, 16) |
-              strtoull(t::status_field(init, "SigIgn").c_str(), nullptr, 16)) & 1) ||
+    ready = (t::execd(init) && ((strtoull(t::status_field(init, "SigBlk").c_str(), nullptr, 16) |
+                                 strtoull(t::status_field(init, "SigIgn").c_str(), nullptr, 16)) & 1)) ||
             t::waiting_for_signals(init);
   kill(init, SIGHUP);
   // Once taken, HUP has done whatever it does.

@@ -298,6 +298,17 @@ inline std::string exe(pid_t pid) {
   return n > 0 ? std::string(buf, size_t(n)) : "";
 }
 
+// True once pid has exec'd: it no longer runs its parent's file.  Only then
+// does its SigBlk say what the program blocked.  glibc 2.41's fork blocks
+// every signal in the new child until fork returns in it, so before its
+// exec a child can show them all blocked; a signal sent then is delivered
+// once fork unblocks them (at a namespace's PID 1, with no handler, it is
+// dropped: Debian 13 lost the TERM of a test that trusted SigBlk alone).
+inline bool execd(pid_t pid) {
+  std::string mine = exe(pid);
+  return !mine.empty() && mine != exe(atoi(status_field(pid, "PPid").c_str()));
+}
+
 // True while pid waits for signals, in sigtimedwait(2) (which /proc shows
 // as those signals unblocked in SigBlk) or reading a signalfd.
 inline bool waiting_for_signals(pid_t pid) {
