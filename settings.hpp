@@ -72,9 +72,6 @@ inline bool parse_flag(const char *v, bool *on) {
   return false;
 }
 
-// Applies one setting.  `from` says where it came from ("-m", "REMIT_MAP")
-// for messages; `on` is false for a variable switched off.  Returns false
-// after saying what is wrong.
 // Reads an option's value into *set.  Returns what was wrong with it, and
 // what it was read as in *kind ("rule", "duration").  (Each error is
 // returned, not assigned: copying one costs a memcpy per option.)
@@ -137,6 +134,9 @@ inline remap::Error read_value(Settings *set, Act act, const char *value, bool o
   return {};
 }
 
+// Applies one setting.  `from` says where it came from ("-m", "REMIT_MAP")
+// for messages; `on` is false for a variable switched off.  Returns false
+// after saying what is wrong.
 inline bool apply(Settings *set, Act act, const char *value, const char *from,
                   bool on, bool from_env) {
   const Personality &who = *set->who;
