@@ -345,16 +345,9 @@ const char kReporter[] =
     "while [ -z \"$end\" ]; do sleep 1 & wait $!; done; kill $!; "
     "for s in $sigs; do eval \"for x in \\$g_$s; do echo got $s; done\"; done; echo got USR1; exit 0";
 
-// Waits until `pid` no longer has `sig` pending: it has taken it (or is
-// gone).  Every init passes signals on one at a time in the order it takes
-// them, so once it has taken one, whatever it makes of it reaches the child
-// before anything sent after.
-bool taken(pid_t pid, int sig, double limit = 10) {
-  for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.002))
-    if (!(t::pending(pid) & (1ULL << (sig - 1)))) return true;
-  return false;
-}
-
+// Every init passes signals on one at a time in the order it takes them,
+// so once it has taken one (t::taken), whatever it makes of it reaches the
+// child before anything sent after.
 template <int... Sigs>
 std::string send(t::Proc &p) {
   if (!p.wait_for("ready")) return "never ready\n";
@@ -365,7 +358,7 @@ std::string send(t::Proc &p) {
     // nothing pending) before the next: signals pending together are taken
     // lowest number first, which would change what the child sees (USR1
     // ends it) and the order of dumb-init -v's lines.
-    if (kill(init, sig) != 0 || !taken(init, sig) || !init_idle(init))
+    if (kill(init, sig) != 0 || !t::taken(init, sig) || !init_idle(init))
       seen += "the init did not take signal " + std::to_string(sig) + "\n";
   kill(init, SIGUSR1);
   return seen;
@@ -469,12 +462,11 @@ std::string pause_then_int(t::Proc &p) {
   // (In sigtimedwait, /proc shows the awaited signals as unblocked.)
   bool ready = false;
   for (double end = t::now() + 10; t::now() < end && !ready; t::sleep_s(0.01))
-    ready = (t::execd(init) && ((strtoull(t::status_field(init, "SigBlk").c_str(), nullptr, 16) |
-                                 strtoull(t::status_field(init, "SigIgn").c_str(), nullptr, 16)) & 1)) ||
+    ready = (t::execd(init) && ((t::blocked(init) | strtoull(t::status_field(init, "SigIgn").c_str(), nullptr, 16)) & 1)) ||
             t::waiting_for_signals(init);
   kill(init, SIGHUP);
   // Once taken, HUP has done whatever it does.
-  bool took = taken(init, SIGHUP);
+  bool took = t::taken(init, SIGHUP);
   std::string state = t::status_field(init, "State");
   std::string seen = !ready || !took ? "HUP never blocked or never taken\n"
                      : !state.empty() && state[0] != 'Z' ? "alive after HUP\n" : "dead after HUP\n";

@@ -291,6 +291,17 @@ inline uint64_t pending(pid_t pid) {
          strtoull(status_field(pid, "SigPnd").c_str(), nullptr, 16);
 }
 
+// The signals pid blocks, the same way (read it once execd(pid) holds).
+inline uint64_t blocked(pid_t pid) { return strtoull(status_field(pid, "SigBlk").c_str(), nullptr, 16); }
+
+// Waits until `pid` no longer has `sig` pending: it has taken it (or is
+// gone).  False past `limit` seconds.
+inline bool taken(pid_t pid, int sig, double limit = 10) {
+  for (double end = now() + limit; now() < end; sleep_s(0.002))
+    if (!(pending(pid) & (1ULL << (sig - 1)))) return true;
+  return false;
+}
+
 // The file pid runs, "" once it is a zombie or gone.
 inline std::string exe(pid_t pid) {
   char buf[PATH_MAX];

@@ -407,7 +407,7 @@ Test(reliability, status_survives_signals_forwarded_as_the_child_exits, .timeout
       std::string state = t::status_field(pid, "State");
       const uint64_t kill_stop = 1ULL << (SIGKILL - 1) | 1ULL << (SIGSTOP - 1);  // never blocked
       if (state.empty() || state[0] == 'Z' || t::waiting_for_signals(pid) ||
-          (t::execd(pid) && (strtoull(t::status_field(pid, "SigBlk").c_str(), nullptr, 16) | kill_stop) == ~0ULL))
+          (t::execd(pid) && (t::blocked(pid) | kill_stop) == ~0ULL))
         break;
     }
     for (int k = 0; kill(pid, kSigs[k % 3]) == 0 && k < 100000; k++) {
@@ -523,7 +523,7 @@ Test(reliability, term_before_the_child_starts_gives_the_childs_status_as_pid1, 
       if (after_block) {
         for (double end = t::now() + 10;; sched_yield()) {
           if (t::now() > end) kill(init, SIGKILL), _exit(242);
-          if (t::execd(init) && (strtoull(t::status_field(init, "SigBlk").c_str(), nullptr, 16) >> (SIGTERM - 1) & 1))
+          if (t::execd(init) && (t::blocked(init) >> (SIGTERM - 1) & 1))
             break;  // in this order: SigBlk is read once the exec is seen
         }
       }

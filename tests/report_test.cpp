@@ -277,10 +277,7 @@ Test(report, signals_past_sixteen_are_counted_as_dropped) {
   await(p, "ready");
   pid_t init = p.init_pid();
   for (int i = 0; i < 20; i++) kill(init, 34);
-  uint64_t rtmin = uint64_t(1) << 33;
-  bool taken = false;
-  for (double end = t::now() + 10; !taken && t::now() < end; t::sleep_s(0.005))
-    taken = !(strtoull(t::status_field(init, "ShdPnd").c_str(), nullptr, 16) & rtmin);
+  bool taken = t::taken(init, 34);
   if (!taken) p.signal(SIGKILL);
   cr_assert(taken, "remit never took the 20 RTMIN signals (still pending after 10 s)");
   p.signal(SIGTERM);
@@ -412,17 +409,11 @@ Test(report, signals_dropped_counts_past_65536, .timeout = 300) {
                              "echo ready; exec sleep 1000"}});
   await(p, "ready");
   pid_t init = p.init_pid();
-  const uint64_t rtmin = uint64_t(1) << 33;
-  auto taken = [&] {  // every RTMIN sent so far is out of remit's queue (30 s at most)
-    for (double end = t::now() + 30; t::now() < end; sched_yield())
-      if (!(strtoull(t::status_field(init, "ShdPnd").c_str(), nullptr, 16) & rtmin)) return true;
-    return false;
-  };
   int sent = 0;
   bool all_taken = true;
   for (double end = t::now() + 200; all_taken && sent < 65552 && t::now() < end;) {
     if (sigqueue(init, 34, sigval{0}) == 0) {
-      if (++sent % 1000 == 0 || sent == 65552) all_taken = taken();
+      if (++sent % 1000 == 0 || sent == 65552) all_taken = t::taken(init, 34, 30);  // all sent so far
     } else if (errno == EAGAIN) sched_yield();
     else break;
   }

@@ -38,12 +38,7 @@ bool wait_text(const std::string &path, const std::string &text, double limit = 
 // Waits until remit has taken `sig` off its shared pending set, i.e. has
 // received it with sigtimedwait and acted on it.
 void wait_taken(t::Proc &p, int sig, double limit = 10) {
-  pid_t pid = p.init_pid();
-  for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.005)) {
-    std::string pnd = t::status_field(pid, "ShdPnd");
-    if (pnd.empty() || !(strtoull(pnd.c_str(), nullptr, 16) & (1ULL << (sig - 1)))) return;
-  }
-  cr_assert_fail("remit did not take signal %d within %.0fs", sig, limit);
+  if (!t::taken(p.init_pid(), sig, limit)) cr_assert_fail("remit did not take signal %d within %.0fs", sig, limit);
 }
 
 // A process that is still running (not gone, not a zombie).
