@@ -179,8 +179,9 @@ inline char *signal_name(int sig, char buf[12]) {
     while (*base) *o++ = *base++;
   if (off > 0) *o++ = sig <= kRtMid ? '+' : '-';
   if (!base || off > 0) {
-    int v = base ? off : sig;
-    if (v >= 10) *o++ = char('0' + v / 10);
+    int v = base ? off : sig;  // up to 128, MIPS's last signal, which has no name
+    if (v >= 100) *o++ = char('0' + v / 100);
+    if (v >= 10) *o++ = char('0' + v / 10 % 10);
     *o++ = char('0' + v % 10);
   }
   *o = 0;
