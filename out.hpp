@@ -25,7 +25,7 @@
 // its stdin, stdout or stderr.  Close-on-exec, as opened.
 inline int above_stdio(int fd) {
   if (fd < 0 || fd > 2) return fd;
-  int high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  int high = fd_control(fd, F_DUPFD_CLOEXEC, 3);
   close(fd);
   return high;
 }
@@ -48,7 +48,7 @@ inline void open_twins() {
     path[14] = char('0' + fd);
     // O_NOCTTY: as a session leader with no terminal (PID 1), opening one
     // would make it remit's controlling terminal.
-    g_twin[fd] = above_stdio(open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    g_twin[fd] = above_stdio(openat(AT_FDCWD, path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   }
 }
 
@@ -77,7 +77,12 @@ inline bool send_line(int fd, const char *buf, int n) {
       w = write_nowait(fd, &v);
       if (w < 0) {
         pollfd ready = {fd, POLLOUT, 0};
-        w = poll(&ready, 1, 0) == 1 ? write(fd, p, len) : -1;
+        if (poll(&ready, 1, 0) == 1) {
+          w = write(fd, p, len);
+        } else {
+          errno = EAGAIN;  // full: the reason to tell, not pwritev2's
+          return false;
+        }
       }
     }
     if (w <= 0) return false;

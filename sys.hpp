@@ -1,8 +1,10 @@
 // sys.hpp: the kernel calls remit makes raw, each for a reason libc cannot meet.
 #pragma once
 #include <fcntl.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "signals.hpp"
@@ -22,10 +24,10 @@ struct KAction { unsigned int flags; void (*handler)(int); remap::SigSet mask; }
 #else
 struct KAction { void (*handler)(int); unsigned long flags, restorer; remap::SigSet mask; };
 #endif
-inline void set_action(int sig, void (*handler)(int), KAction *old = nullptr) {
+inline int set_action(int sig, void (*handler)(int), KAction *old = nullptr) {
   KAction act{};
   act.handler = handler;
-  syscall(SYS_rt_sigaction, sig, &act, old, sizeof(remap::SigSet));
+  return int(syscall(SYS_rt_sigaction, sig, &act, old, sizeof(remap::SigSet)));
 }
 
 // rt_sigtimedwait with the kernel's original timespec, two longs: on 32-bit
@@ -43,6 +45,30 @@ inline int open_signalfd(const remap::SigSet *set) {
   return int(syscall(SYS_signalfd4, -1, set, sizeof(remap::SigSet), O_CLOEXEC));
 }
 
+// fcntl(2), raw: remit asks only for F_DUPFD_CLOEXEC and F_GETFD, which
+// every kernel it runs on has; musl's wrapper brings fallbacks for older
+// ones and F_GETOWN's structure (400 bytes).
+inline int fd_control(int fd, int cmd, long arg = 0) { return int(syscall(SYS_fcntl, fd, cmd, arg)); }
+
+// A limit set to zero, for the calling process, raw: musl's prlimit()
+// converts RLIM_INFINITY for 32-bit ABIs (300 bytes on MIPS), and zero
+// needs no converting.  The kernel's rlimit64: two u64 on every target.
+inline int zero_limit(int resource) {
+  static const uint64_t zero[2] = {0, 0};
+  return int(syscall(SYS_prlimit64, 0, resource, zero, nullptr));
+}
+
+// The clock, raw where the kernel's timespec is libc's (64-bit targets):
+// musl's looks for the vDSO first (1 KB on MIPS) for a clock remit reads a
+// few times a stop.  32-bit targets keep musl's, which knows time64.
+inline void read_clock(clockid_t clock, timespec *t) {
+#if __SIZEOF_LONG__ == 8
+  syscall(SYS_clock_gettime, clock, t);
+#else
+  clock_gettime(clock, t);
+#endif
+}
+
 // Terminal ioctls: musl's ioctl() converts time64 structures on 32-bit
 // targets (1.2 KB on mipsel, more than the 48 KiB bound leaves there), and
 // the four requests remit makes (TIOC[GS]PGRP, TIOCNOTTY, TIOCSCTTY) carry none.
@@ -57,4 +83,25 @@ inline long term_ioctl(int fd, unsigned long request, void *arg = nullptr) {
 #endif
 inline ssize_t write_nowait(int fd, const iovec *v) {
   return syscall(SYS_pwritev2, fd, v, 1, -1L, -1L, RWF_NOWAIT);
+}
+
+// statx(2), raw: its structure is the same on every target, where musl's
+// stat family converts the kernel's per-target ones (700 bytes; musl 1.2.3
+// has no statx wrapper).  Only the fields remit reads are named.
+struct FileId {
+  uint32_t mask, blksize;
+  uint64_t attributes;
+  uint32_t nlink, uid, gid;
+  uint16_t mode, spare;
+  uint64_t ino;
+  uint8_t more[96];  // size ... rdev: not read
+  uint32_t dev_major, dev_minor;
+  uint8_t rest[112];
+};
+static_assert(sizeof(FileId) == 256, "struct statx is 256 bytes");
+inline int file_id(int dir, const char *path, int flags, FileId *id) {
+  return int(syscall(SYS_statx, dir, path, flags, 0x101u, id));  // STATX_TYPE | STATX_INO
+}
+inline bool same_file(const FileId &a, const FileId &b) {
+  return a.ino == b.ino && a.dev_major == b.dev_major && a.dev_minor == b.dev_minor;
 }
