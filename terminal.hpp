@@ -29,6 +29,14 @@ inline pid_t foreground() {
 }
 inline void set_foreground(pid_t pgrp) { term_ioctl(0, TIOCSPGRP, &pgrp); }
 
+// When remit ends as a wrapper, the terminal goes back to the group that
+// had it when remit started (remit's own): a script that reads from it next
+// would otherwise be stopped as a background job.  Only from the child's
+// group, so as not to take it from whoever has it now.
+inline void give_back_terminal(bool had_terminal, pid_t child) {
+  if (had_terminal && child && foreground() == child) set_foreground(getpgrp());
+}
+
 // dumb-init's hand-off, before the child starts: give up the terminal, so
 // that the child's new session can take it (job control works on a pty,
 // `docker run -it`).  A session leader that does so gets SIGHUP and SIGCONT
@@ -57,8 +65,9 @@ inline void take_terminal(const Settings &set, bool had_terminal) {
       narrate(set, &Narration::attach_failed, errno, 0, describe_error(errno, buf));
     }
     narrate(set, &Narration::setsid_done);
-  } else if (set.who->own_group || set.group) {  // dumb-init -c: ours, unless
-                                                 // REMIT_GROUP needs one
+  } else if (set.who->own_group || set.group || set.wait_all) {
+    // dumb-init -c leaves the child in remit's group, unless REMIT_GROUP
+    // signals one or --wait-all must find what the program leaves.
     setpgid(0, 0);
     if (had_terminal) set_foreground(getpid());
   }
