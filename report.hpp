@@ -9,13 +9,14 @@
 #pragma once
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>  // S_ISLNK
 #include <time.h>
 
 #include "settings.hpp"
 
 inline int64_t now_ms() {
   timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
+  read_clock(CLOCK_MONOTONIC, &t);
   return int64_t(t.tv_sec) * 1000 + t.tv_nsec / 1000000;
 }
 
@@ -54,20 +55,25 @@ inline void note(Story &st, int sig) {
   else if (st.dropped != UINT32_MAX) st.dropped++;
   if ((kStopSignals & remap::bit(sig)) && !st.stop_sig) {
     timespec wall;
-    clock_gettime(CLOCK_REALTIME, &wall);
+    read_clock(CLOCK_REALTIME, &wall);
     st.stop_sig = uint8_t(sig), st.stop_at = now_ms();
     st.stop_wall_s = wall.tv_sec, st.stop_wall_ms = uint16_t(wall.tv_nsec / 1000000);
   }
 }
 
-// Says, once, that the report cannot go where it was asked to.
+// Says, once, that the report cannot go where it was asked to, and why:
+// errno's text, or `why` when errno would mislead (ELOOP for a link that
+// was refused, EAGAIN for a pipe that is full).
 [[gnu::noinline]] inline void report_trouble(const Settings &set, const char *what) {
   int err = errno;
   if (set.verbosity < kWarn) return;
   char buf[24];
+  const char *why = err == ELOOP   ? "a symbolic link is in the path (remit follows none)"
+                    : err == EAGAIN ? "it is full (remit does not wait)"
+                    : err           ? describe_error(err, buf)
+                                    : "short write";
   Out o = message(*set.who, kWarn);
-  ((o << "cannot " << what << " the report file '").quoted(set.report) << "': "
-   << (err ? describe_error(err, buf) : "short write") << '\n').flush();
+  ((o << "cannot " << what << " the report file '").quoted(set.report) << "': " << why << '\n').flush();
 }
 
 // Where the report goes: a file of remit's own, emptied and written whole
@@ -79,13 +85,56 @@ struct ReportFile {
 };
 
 // The descriptor a path names when it is one remit already holds: "-",
-// /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N.  -1: none.
+// /dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N, or any other name
+// of the file on descriptor 1 or 2 (/proc/1/fd/1, the log file stdout was
+// sent to).  -1: none.
 inline int named_fd(const char *path) {
   if (!strcmp(path, "-") || !strcmp(path, "/dev/stderr")) return 2;
   if (!strcmp(path, "/dev/stdout")) return 1;
   const char *n = !strncmp(path, "/dev/fd/", 8) ? path + 8 : !strncmp(path, "/proc/self/fd/", 14) ? path + 14 : nullptr;
   uint32_t fd;
-  return n && remap::whole_uint(n, n + strlen(n), INT32_MAX, &fd) ? int(fd) : -1;
+  if (n) return remap::whole_uint(n, n + strlen(n), INT32_MAX, &fd) ? int(fd) : -1;
+  FileId file, std;
+  if (file_id(AT_FDCWD, path, 0, &file)) return -1;
+  for (int i = 1; i <= 2; i++)
+    if (!file_id(i, "", AT_EMPTY_PATH, &std) && same_file(std, file)) return i;
+  return -1;
+}
+
+// Opens path for writing, following no symbolic link in any part of it: a
+// link there may have been put by someone else (the program, running as
+// another user, in a volume the report is on) to have remit, as root,
+// empty a file of its choosing.  ELOOP if there is one.
+inline int open_without_links(const char *path) {
+  int dir = openat(AT_FDCWD, *path == '/' ? "/" : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  for (const char *p = path; dir >= 0;) {
+    while (*p == '/') p++;
+    size_t len = size_t(strchrnul(p, '/') - p);
+    char name[NAME_MAX + 1] = ".";  // "/" and "dir/" end at the directory
+    if (len > NAME_MAX) {
+      close(dir);
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    if (len) {
+      memcpy(name, p, len);
+      name[len] = 0;
+    }
+    p += len;
+    while (*p == '/') p++;
+    // O_PATH with O_NOFOLLOW opens a link itself: O_DIRECTORY then refuses it.
+    int flags = *p ? O_PATH | O_DIRECTORY : O_WRONLY | O_CREAT | O_NONBLOCK;
+    int next = openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int err = errno;
+    FileId link;
+    if (next < 0 && *p && err == ENOTDIR && !file_id(dir, name, AT_SYMLINK_NOFOLLOW, &link) && S_ISLNK(link.mode))
+      err = ELOOP;
+    close(dir);
+    errno = err;
+    if (!*p) return next;
+    dir = next;
+  }
+  return -1;
 }
 
 // Opened when remit starts, so that a path that cannot work is said before
@@ -102,8 +151,8 @@ inline ReportFile open_report(const Settings &set) {
   if (!path) return {};
   int fd = named_fd(path);
   if (fd >= 0) {
-    if (fcntl(fd, F_GETFD) >= 0) return {fd, true};  // else EBADF: not open
-  } else if ((fd = above_stdio(open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644))) >= 0) {
+    if (fd_control(fd, F_GETFD) >= 0) return {fd, true};  // else EBADF: not open
+  } else if ((fd = above_stdio(open_without_links(path))) >= 0) {
     return {fd, false};
   }
   report_trouble(set, "open");
