@@ -24,6 +24,9 @@ using remap::bit;
 
 constexpr SigSet kAllSignals = ~SigSet(0);
 constexpr uint32_t kDefaultWaitAllMs = 5000;
+// Signals taken after the program's end: every standard one and a queue of
+// real-time ones (report.hpp counts them up to 2^32 - 1).
+constexpr int kLate = 4096;
 
 // Everything about the run that changes as it goes.
 struct Run {
@@ -36,6 +39,7 @@ struct Run {
   int64_t release_at = -1; // when to forward it
   int64_t kill_at = -1;    // when the grace period runs out
   bool follow_stops = false;  // stop when the child stops (a job in a shell)
+  bool had_terminal = false;  // remit's group was the terminal's foreground
   ReportFile report{};     // --report, opened at the start
   Story story{};           // what the report and -v tell; story.child: the child
   Handoff handoff{};        // dumb-init's terminal hand-off (terminal.hpp)
@@ -56,36 +60,65 @@ bool raised_by_self(int sig, int code, pid_t pid) {
 // The signals remit waits for: all, but those main leaves unblocked.
 SigSet g_awaited = kAllSignals;
 
+// Where they are read from: a signalfd, opened before the child starts, or
+// -1 when remit had no descriptor to spare for one (RLIMIT_NOFILE reached)
+// and waits with rt_sigtimedwait, which needs none.
+int g_sigfd = -1;
+
+// A signalfd that fails to read (nothing but EINTR ever should) is
+// given up for rt_sigtimedwait, rather than tried again and again.
+void lose_signalfd() {
+  close(g_sigfd);
+  g_sigfd = -1;
+}
+
+// A deadline long past: next_signal() then returns only what is pending.
+constexpr int64_t kPending = 0;
+
 // Waits for any signal, until deadline_ms (monotonic) if it is not -1.
-// Returns the signal, or 0 when the deadline passed.  Signals come in
-// batches from a signalfd, one read for all that are pending, so that
-// passing one on costs little more than its kill().
+// Returns the signal, or 0 when the deadline passed with none pending.
+// From a signalfd signals come in batches, one read for all that are
+// pending, so that passing one on costs little more than its kill().
 int next_signal(int64_t deadline_ms) {
   static const SigSet chld = bit(SIGCHLD);
   static signalfd_siginfo batch[32];
-  static int fd = -1, have = 0, at = 0;
+  static int have = 0, at = 0;
   for (;;) {
     while (at < have) {
       const signalfd_siginfo &s = batch[at++];
       int sig = int(s.ssi_signo);
       if (sig && !raised_by_self(sig, s.ssi_code, pid_t(s.ssi_pid))) return sig;
     }
-    if (fd < 0) fd = above_stdio(open_signalfd(&g_awaited));  // 0-2 may be closed
+    int wait = -1;  // ms; -1: no deadline.  A deadline is under 2^31 ms away.
     if (deadline_ms >= 0) {
       int64_t left = deadline_ms - now_ms();
-      if (left <= 0) return 0;
-      // A deadline is under 2^31 ms away.  Nothing ready (0) or EINTR (a
-      // stop and continue): look at the clock again.
-      pollfd ready = {fd, POLLIN, 0};
-      if (poll(&ready, 1, int(left)) <= 0) continue;
+      wait = left > 0 ? int(left) : 0;
     }
-    ssize_t n = read(fd, batch, sizeof batch);  // EINTR: a stop and continue
-    have = n > 0 ? int(n / sizeof *batch) : 0, at = 0;
+    if (g_sigfd < 0 || wait >= 0) {
+      // One at a time, with rt_sigtimedwait: for a deadline, or without
+      // a signalfd.  SIGCHLD first, as below.  EINTR (a stop and
+      // continue): again.
+      siginfo_t info;
+      OldTimespec left = {wait / 1000, wait % 1000 * 1000000L};
+      long sig = wait_signal(&chld, &info, &kNoWait);
+      if (sig < 0) sig = wait_signal(&g_awaited, &info, wait < 0 ? nullptr : &left);
+      if (sig > 0 && !raised_by_self(int(sig), info.si_code, info.si_pid)) return int(sig);
+      if (sig < 0 && errno == EAGAIN) return 0;
+      continue;
+    }
+    ssize_t n = read(g_sigfd, batch, sizeof batch);
+    if (n < 0 && errno != EINTR) lose_signalfd();
+    have = n > 0 ? int(n / sizeof *batch) : 0;
+    at = 0;
     // SIGCHLD before whatever came with it: the kernel hands out signals
     // sent to the thread, and low numbers, first, so a storm of either
-    // would starve it.  A read that filled the batch may have left it pending.
+    // would starve it.  A read that filled the batch may have left it
+    // pending.  The rest of the batch is read next.
     for (int i = 0; i < have; i++)
-      if (batch[i].ssi_signo == SIGCHLD) return batch[i].ssi_signo = 0, SIGCHLD;
+      if (batch[i].ssi_signo == SIGCHLD) {
+        batch[i].ssi_signo = 0;
+        return SIGCHLD;
+      }
     if (have == int(sizeof batch / sizeof *batch) && wait_signal(&chld, nullptr, &kNoWait) == SIGCHLD)
       return SIGCHLD;
   }
@@ -94,6 +127,21 @@ int next_signal(int64_t deadline_ms) {
 int64_t earliest(int64_t a, int64_t b) { return a < 0 ? b : b < 0 ? a : a < b ? a : b; }
 
 // ------------------------------------------------------------- start-up
+
+// "WHAT: ERRNO'S TEXT" and a tail, as a warning: something remit does
+// without, going on.
+void warn(const Settings &set, const char *what, const char *tail = "") {
+  char buf[24];
+  if (shown(set, kWarn)) (message(*set.who, kWarn) << what << ": " << describe_error(errno, buf) << tail << '\n').flush();
+}
+
+// The same, fatal, before any child exists: the status that stands for a
+// process that could not be created.
+int cannot_start(const Settings &set, const char *what) {
+  char buf[24];
+  (message(*set.who, kFatal) << "cannot " << what << ": " << describe_error(errno, buf) << '\n').flush();
+  return set.who->fork_status;
+}
 
 void register_subreaper(const Settings &set) {
   const Personality &who = *set.who;
@@ -106,9 +154,7 @@ void register_subreaper(const Settings &set) {
   // if they come to remit when orphaned.
   if (set.subreaper || set.wait_all || who.subreaper_always) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) return;
-    char buf[24];
-    if (shown(set, kWarn))
-      (message(who, kWarn) << "cannot register as a child subreaper: " << describe_error(errno, buf) << '\n').flush();
+    warn(set, "cannot register as a child subreaper");
   }
   if (who.warn_no_reaping && shown(set, kWarn))
     (message(who, kWarn)
@@ -161,24 +207,30 @@ pid_t spawn(Run &run, int *status) {
   const Settings &set = run.set;
   const Personality &who = *set.who;
   char **argv = set.child_argv;
-  bool had_terminal = foreground() == getpgrp();
   volatile int exec_errno = 0;
   if (set.new_session) give_up_terminal(set, &run.handoff);
   // catatonit's part in socket activation: a LISTEN_PID naming the init (as
   // strtol reads it) becomes the child's, or sd_listen_fds() in the program
-  // would refuse the sockets.  Its entry points at `listen` while vfork
-  // runs, which the child completes with its pid; then it is put back.
+  // would refuse the sockets.  Only the first entry, the one getenv()
+  // reads and catatonit's setenv() changes.  It points at `listen` while
+  // vfork runs, which the child completes with its pid; then it is put back.
   char listen[24] = "LISTEN_PID=", **entry = nullptr, *was = nullptr;
-  for (char **e = environ; who.listen_pid && *e; e++) {
-    const char *stop;
-    if (!strncmp(*e, listen, 11) && remap::c_long(*e + 11, &stop) == g_self) entry = e, was = *e, *e = listen;
-  }
+  for (char **e = environ; who.listen_pid && *e; e++)
+    if (!strncmp(*e, listen, 11)) {
+      const char *stop;
+      if (remap::c_long(*e + 11, &stop) == g_self) {
+        entry = e;
+        was = *e;
+        *e = listen;
+      }
+      break;
+    }
   pid_t pid = vfork();
   if (pid == 0) {
-    take_terminal(set, had_terminal);
+    take_terminal(set, run.had_terminal);
     if (entry) {
-      Num pid(getpid());
-      memcpy(listen + 11, pid.str(), size_t(pid.o.n));
+      Num own(getpid());
+      memcpy(listen + 11, own.str(), size_t(own.o.n));
     }
     exec_program(run, argv);
     exec_errno = errno;
@@ -193,7 +245,7 @@ pid_t spawn(Run &run, int *status) {
     // A transparent wrapper that gave its program the terminal is a job in
     // an interactive shell: when Ctrl-Z stops the program, the shell must
     // see its job (remit) stop, or it would wait for it forever.
-    run.follow_stops = had_terminal && !set.new_session && set.who->reraise && g_self != 1;
+    run.follow_stops = run.had_terminal && !set.new_session && set.who->reraise && g_self != 1;
     return pid;
   }
   if (pid > 0) waitpid(pid, nullptr, 0);
@@ -318,7 +370,10 @@ void reap(Run &run) {
 // --wait-all: stop whatever else is still running and wait for it, up to
 // the grace period, then SIGKILL it.  As PID 1 that is every process in
 // the namespace; as a wrapper, the child's process group (kill(-1) would be
-// the whole machine), so a daemon that left it cannot hold remit up.
+// the whole machine), so a daemon that left it cannot hold remit up.  The
+// program's status is already decided: a signal now is not forwarded and
+// counts for no rule, but a stop signal means the sender will not wait, so
+// the rest is killed at once.
 void wait_for_the_rest(const Run &run) {
   bool pid1 = g_self == 1;
   pid_t everyone = pid1 ? -1 : -run.story.child;
@@ -328,7 +383,11 @@ void wait_for_the_rest(const Run &run) {
     pid_t pid;
     while ((pid = waitpid(everyone, nullptr, WNOHANG)) > 0) {}
     if (pid < 0) break;  // ECHILD: nobody left to wait for
-    if (next_signal(give_up) == 0) {
+    int sig = next_signal(give_up);
+    if (sig) narrate(run.set, &Narration::received, sig);
+    if (sig == 0 || (kStopSignals & bit(sig))) {
+      if (sig && shown(run.set, kInfo))
+        (message(*run.set.who, kInfo) << "a stop signal during --wait-all: sending SIGKILL\n").flush();
       kill(everyone, SIGKILL);
       while (waitpid(everyone, nullptr, 0) > 0) {}
       break;
@@ -336,13 +395,35 @@ void wait_for_the_rest(const Run &run) {
   }
 }
 
+// A signal taken after the program's end, before remit decided: one sent
+// with it (systemd's KillMode, `kill 0` and pkill signal both at once), in
+// the batch of its SIGCHLD or still pending.  It was received, so it counts
+// for the rules and the report; there is no program left to forward it to.
+void late_signal(Run &run, int sig) {
+  narrate(run.set, &Narration::received, sig);
+  if (sig != SIGCHLD && !run.handoff.take(run.set, sig)) note(run.story, sig);
+}
+
+// From the program's end to the verdict.
+void wind_up(Run &run) {
+  const Settings &set = run.set;
+  // What is pending now, at most kLate: a storm that outlasts it is cut off.
+  for (int sig, n = 0; n < kLate && (sig = next_signal(kPending)) != 0; n++) late_signal(run, sig);
+  // dumb-init's farewell: TERM (as rewritten) to what is left of the
+  // child's session, so its background jobs do not outlive it.  Without a
+  // session, dumb-init signals the dead child alone: remit only says so.
+  if (set.who->term_at_exit && run.story.child) pass_on(run, SIGTERM, set.new_session);
+  reap(run);  // orphans that ended with it
+  if (set.wait_all && run.story.child) wait_for_the_rest(run);
+  if (g_self != 1) give_back_terminal(run.had_terminal, run.story.child);
+}
+
 // Outside PID 1, a wrapper that exited 143 where the program died by
 // SIGTERM would change what the calling shell sees.  So remit dies the same
 // way: default action, unblocked, raised.  No core file: the child's is the
 // one that matters.
 void die_by(int sig) {
-  struct rlimit no_core = {0, 0};
-  prlimit(0, RLIMIT_CORE, &no_core, nullptr);  // setrlimit: musl syncs every thread
+  zero_limit(RLIMIT_CORE);  // not setrlimit: musl's syncs every thread
   set_action(sig, SIG_DFL);
   SigSet one = bit(sig);
   kill(g_self, sig);
@@ -375,7 +456,7 @@ int main(int argc, char **argv) {
   // still reading its settings would be lost.  Blocked, it waits for the
   // child; the child gets back the mask remit started with.
   SigSet start_mask;
-  set_mask(SIG_SETMASK, &kAllSignals, &start_mask);
+  bool blocked = set_mask(SIG_SETMASK, &kAllSignals, &start_mask) == 0;
   g_self = getpid();
   open_twins();  // before the first message: remit never waits to write one
   Settings set;
@@ -393,15 +474,19 @@ int main(int argc, char **argv) {
   // child behind remit's back: remit would wait forever for its status.
   // So remit takes the default, and the child gets SIG_IGN back.
   KAction chld;
-  set_action(SIGCHLD, SIG_DFL, &chld);
+  if (!blocked || set_action(SIGCHLD, SIG_DFL, &chld)) return cannot_start(set, "set up its signals");
   run.chld_ignored = chld.handler == SIG_IGN;
-  if (set.pdeath_signal) prctl(PR_SET_PDEATHSIG, set.pdeath_signal);
+  // The signal source, before there is a child whose end could be missed.
+  g_sigfd = above_stdio(open_signalfd(&g_awaited));  // 0-2 may be closed
+  if (g_sigfd < 0) warn(set, "cannot open a signalfd", "; waiting for signals with sigtimedwait");
+  if (set.pdeath_signal && prctl(PR_SET_PDEATHSIG, set.pdeath_signal)) warn(set, "cannot set the parent-death signal");
   register_subreaper(set);
   // An init pins no directory (a volume can be unmounted, a directory
   // removed), as dumb-init and catatonit -P do; the child keeps its own.
   if (set.pause) return chdir("/"), pause_forever();
 
   run.report = open_report(set);
+  run.had_terminal = foreground() == getpgrp();
   run.story.child = spawn(run, &status);
   if (chdir("/")) {}
 
@@ -412,11 +497,6 @@ int main(int argc, char **argv) {
     else if (sig) on_signal(run, sig);
     on_time(run);
   }
-  // dumb-init's farewell: TERM (as rewritten) to what is left of the
-  // child's session, so its background jobs do not outlive it.  Without a
-  // session, dumb-init signals the dead child alone: remit only says so.
-  if (set.who->term_at_exit && run.story.child) pass_on(run, SIGTERM, set.new_session);
-  reap(run);  // orphans that ended with it
-  if (set.wait_all && run.story.child) wait_for_the_rest(run);
+  wind_up(run);
   return finish(run);
 }

@@ -25,9 +25,10 @@ def times(n):
 
 
 def seed(name, args, *, argv0=0, sbin=False, flags=0, value=0, err=0, sigs=(), env=(),
-         stop_ms=0, wall=0):
-    """sigs: (signal name or number, self-raised, how many); env: (VAR, value) or 'N=V'."""
-    head = bytes([argv0 | (8 if sbin else 0), flags, value, err, len(sigs), len(env)])
+         stop_ms=0, wall=0, late=0):
+    """sigs: (signal name or number, self-raised, how many); env: (VAR, value) or 'N=V';
+    late: how many of the last sigs come with the program's end."""
+    head = bytes([argv0 | (8 if sbin else 0) | late << 4, flags, value, err, len(sigs), len(env)])
     head += struct.pack("<Hq", stop_ms, wall)
     recs = b""
     for s, self_raised, n in sigs:
@@ -175,3 +176,10 @@ seed("podman-init-group", ["-g", "--", "app"], argv0=R("podman-init"), sbin=True
 # remit under a name it does not know
 seed("init-posixly-correct", ["-v", "app", "-m", "1=0"], argv0=R("init"), value=1,
      env=["POSIXLY_CORRECT=1"])
+# signals that come with the program's end, before remit decides
+seed("remit-term-with-the-end", ["-m", "TERM@TERM=0", "-v", "--report", "/dev/null", "--", "sleep", "30"],
+     flags=SIGNALED, value=sig_value("TERM"), sigs=[("USR1", False, 1), ("TERM", False, 1)], late=2)
+seed("remit-late-pipe-by-remit-and-hup", ["-m", "1@HUP=0", "-vv", "--", "prog"], value=1,
+     sigs=[("PIPE", True, 1), ("HUP", False, 1), ("TERM", False, 3)], late=3)
+seed("dumb-init-late-handoff-hup", ["-v", "prog"], argv0=R("dumb-init"), flags=HANDOFF, value=0,
+     sigs=[("HUP", False, 1), ("CONT", False, 1), ("QUIT", False, 1)], late=2)

@@ -23,7 +23,10 @@
 // The input (short inputs read as zeros past their end):
 //   byte 0   the name: bits 0-2 pick remit, tini, tini-static, docker-init,
 //            dumb-init, catatonit, podman-init or init (remit's own under
-//            another name); bit 3 puts it in /sbin/
+//            another name); bit 3 puts it in /sbin/; bits 4-6, L: the last
+//            L signal records come with the program's end (after its
+//            SIGCHLD, before remit decides), each signal once, raised for
+//            real and taken by remit's own wait (standard signals only)
 //   byte 1   what happened: 0x01 remit is PID 1; 0x02 the program died by a
 //            signal (else it exited); 0x04 the grace period ran out (if a
 //            stop signal armed it); 0x08 the exec failed; 0x10 the terminal
@@ -330,7 +333,7 @@ struct Event {
 
 struct Input {
   std::string argv0;
-  uint8_t flags = 0, value = 0, err = 0;
+  uint8_t flags = 0, value = 0, err = 0, late = 0;
   uint32_t stop_ms = 0;
   int64_t stop_wall = 0;
   std::vector<Event> events;
@@ -341,6 +344,7 @@ struct Input {
     auto byte = [&] { return at < n ? d[at++] : uint8_t(0); };
     uint8_t name = byte();
     argv0 = std::string(name & 8 ? "/sbin/" : "") + kArgv0s[name & 7];
+    late = (name >> 4) & 7;
     flags = byte(), value = byte(), err = byte();
     int nsig = byte(), nenv = byte();
     stop_ms = byte(), stop_ms |= uint32_t(byte()) << 8;
@@ -356,6 +360,7 @@ struct Input {
       total += count;
       if (count) events.push_back({sig, (how & 1) != 0, count});
     }
+    if (late > events.size()) late = uint8_t(events.size());
     std::vector<std::string> pieces;
     for (size_t i = at; i < n;) {
       size_t j = i;
@@ -558,6 +563,24 @@ constexpr pid_t kChild = 0x40000123;  // no such process: past any pid_max
 
 constexpr int64_t kStopAt = 1000000;  // the monotonic clock at the first stop
 
+// Signals that can come with the end: the standard ones a process can
+// block, but SIGCHLD (an orphan's end: reaped, not received).  Under tini's
+// names the fault signals are not waited for (they kill remit instead).
+constexpr SigSet kLateSignals = 0x7fffffffULL & ~(bit(SIGKILL) | bit(SIGSTOP) | bit(SIGCHLD));
+bool raised_late(const Personality &who, int sig) {
+  return (kLateSignals & bit(sig)) && !(who.faults_kill && (kFaults & bit(sig)));
+}
+
+// sig, pending at this thread as if sent by another process, or by remit
+// itself (a write's SIGPIPE): a process may give any sender to its own.
+void raise_as(int sig, bool by_remit) {
+  siginfo_t si{};
+  si.si_signo = sig;
+  si.si_code = by_remit ? SI_USER : SI_QUEUE;
+  si.si_pid = by_remit ? g_self : 7;
+  CHECK(syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig, &si) == 0, "rt_tgsigqueueinfo(%d)", sig);
+}
+
 struct Outcome {
   int status;         // the exit status, or 128 + the signal remit dies by
   bool reraise = false;
@@ -596,8 +619,9 @@ Outcome simulate(const Settings &set, const Input &in) {
     }
     if (who.spawned && shown(set, kInfo)) say_spawn(who, kInfo, who.spawned, set.child_argv[0], nullptr, kChild);
     pid_t orphan = kChild;
-    for (const Event &ev : in.events)
-      for (uint32_t k = 0; k < ev.count; k++) {
+    for (size_t i = 0; i + in.late < in.events.size(); i++)
+      for (uint32_t k = 0, n = in.events[i].count; k < n; k++) {
+        const Event &ev = in.events[i];
         // tini's fault signals are not waited for: at their default, they
         // kill remit as a wrapper, and the kernel keeps them from PID 1.
         if (who.faults_kill && (kFaults & remap::bit(ev.sig))) {
@@ -629,15 +653,22 @@ Outcome simulate(const Settings &set, const Input &in) {
     narrate(set, &Narration::received, SIGCHLD);
     reap(run);
     CHECK(run.done && g_ended.empty(), "remit did not reap its child");
-    if (run.story.stop_sig) {
-      run.story.stop_at = kStopAt, run.story.end_at = kStopAt + in.stop_ms;
-      run.story.stop_wall_s = in.stop_wall, run.story.stop_wall_ms = uint16_t(in.stop_ms % 1000);
-    }
   }
-  // The rest of main(), as it goes.
-  if (who.term_at_exit && run.story.child) pass_on(run, SIGTERM, set.new_session);
-  reap(run);
-  if (set.wait_all && run.story.child) wait_for_the_rest(run);
+  // The signals that came with the end, pending at this thread (blocked)
+  // for wind_up()'s wait to take as the kernel hands them out; then the
+  // rest of main(), as it goes.
+  SigSet was;
+  set_mask(SIG_BLOCK, &kLateSignals, &was);
+  for (size_t i = in.events.size() - in.late; run.story.child && !run.story.exec_errno && i < in.events.size(); i++)
+    if (raised_late(who, in.events[i].sig)) raise_as(in.events[i].sig, in.events[i].self);
+  wind_up(run);
+  SigSet left = 0;
+  CHECK(syscall(SYS_rt_sigpending, &left, sizeof left) == 0 && !(left & kLateSignals), "remit left a signal pending");
+  set_mask(SIG_SETMASK, &was, nullptr);
+  if (run.story.stop_sig) {
+    run.story.stop_at = kStopAt, run.story.end_at = kStopAt + in.stop_ms;
+    run.story.stop_wall_s = in.stop_wall, run.story.stop_wall_ms = uint16_t(in.stop_ms % 1000);
+  }
   // finish(), but for die_by(): the fuzzer does not die.
   remap::Ending end = WIFSIGNALED(run.wstatus) ? remap::Ending{true, uint8_t(WTERMSIG(run.wstatus))}
                                                : remap::Ending{false, uint8_t(WEXITSTATUS(run.wstatus))};
@@ -789,6 +820,7 @@ void run_one(const Input &in) {
   envp.push_back(nullptr);
 
   g_pid = in.flags & kPid1 ? 1 : 4242;
+  g_self = g_pid;
   g_out->clear(), g_errcap->clear(), g_report->clear();
   g_report_fd = g_report->fd;
   int fill = in.stop_ms % 4097, fifo = in.flags & kReportFifo ? open_fifo(fill) : -1;
@@ -849,8 +881,9 @@ void run_one(const Input &in) {
   std::vector<int> received;
   int killed_by = 0;
   bool hup = set.new_session && (in.flags & kHandoff), cont = hup;
-  for (const Event &ev : in.events)
-    for (uint32_t k = 0; started && !killed_by && k < ev.count; k++) {
+  for (size_t i = 0; i + in.late < in.events.size(); i++)
+    for (uint32_t k = 0, n = in.events[i].count; started && !killed_by && k < n; k++) {
+      const Event &ev = in.events[i];
       if (who.faults_kill && (kFaults & remap::bit(ev.sig))) {
         if (!(in.flags & kPid1)) killed_by = ev.sig;
         continue;
@@ -863,6 +896,24 @@ void run_one(const Input &in) {
       }
       received.push_back(ev.sig);
     }
+  // Those with the end, each once, as the kernel hands them out: lowest first.
+  if (started && !killed_by && in.late) {
+    // A standard signal pending already is not queued again: the first
+    // sender is the one remit sees.
+    SigSet late = 0, first = 0;
+    for (size_t i = in.events.size() - in.late; i < in.events.size(); i++) {
+      const Event &ev = in.events[i];
+      if (!raised_late(who, ev.sig) || (first & remap::bit(ev.sig))) continue;
+      first |= remap::bit(ev.sig);
+      if (!(ev.self && ev.sig != SIGHUP && ev.sig != SIGCONT)) late |= remap::bit(ev.sig);
+    }
+    for (int sig = 1; sig < 32; sig++) {
+      if (!(late & remap::bit(sig))) continue;
+      bool *handoff = sig == SIGHUP ? &hup : sig == SIGCONT ? &cont : nullptr;
+      if (handoff && *handoff) *handoff = false;
+      else received.push_back(sig);
+    }
+  }
   if (killed_by) {
     CHECK(!o.concluded && o.status == 128 + killed_by, "remit outlived a SIG%s it does not wait for",
           sig_name(killed_by).c_str());
