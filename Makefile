@@ -156,8 +156,11 @@ build/arch_child-%: tests/arch_child.c
 	@mkdir -p build
 	$(call arch_cc,$*) -static -Os -s -Wall -o $@ tests/arch_child.c
 
+# binfmt-support: qemu-user-static only Recommends it (or a running
+# systemd-binfmt), and without it a new VM registers no interpreter: the
+# engines suite builds arm64 images through binfmt_misc.
 deps-arch:
-	@sh tests/deps.sh "make test-arch" $(ARCH_PKGS) qemu-user-static util-linux
+	@sh tests/deps.sh "make test-arch" $(ARCH_PKGS) qemu-user-static binfmt-support util-linux
 
 test-arch: deps-arch $(DIST) $(ARCH_CHILDREN)
 	@bash tests/arch.sh $(VERSION) $(ARCHS)

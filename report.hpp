@@ -359,7 +359,7 @@ inline void deliver(const Settings &set, ReportFile to, const char *line, int le
   else o << (st.child ? " exited with " : "fork failed: ") << int(end.value);
   o << "; received";
   if (!st.received) o << " no signal";
-  for (int sig = 1; sig <= remap::kMaxSig; sig++)
+  for (int sig = 1; sig <= remap::kLastSig; sig++)
     if (st.received & remap::bit(sig)) o << ' ' << remap::signal_name(sig, name);
   if (int stop = st.stop_sig) {
     long ms = long(stop_ms(st));

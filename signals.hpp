@@ -12,6 +12,9 @@ namespace remap {
 // program call them; musl's own SIGRTMIN (35) would surprise users who send
 // `kill -s RTMIN+3` from a glibc shell.
 constexpr int kMaxSig = _NSIG - 1;
+// The kernel's last signal: kMaxSig, but on MIPS, whose _NSIG (128) is a
+// signal too (it has no name, and no place in the rules).
+constexpr int kLastSig = _NSIG == 128 ? 128 : kMaxSig;
 constexpr int kRtMin = 34;
 constexpr int kRtMax = kMaxSig;
 
