@@ -399,9 +399,12 @@ void wait_for_the_rest(const Run &run) {
 // with it (systemd's KillMode, `kill 0` and pkill signal both at once), in
 // the batch of its SIGCHLD or still pending.  It was received, so it counts
 // for the rules and the report; there is no program left to forward it to.
+// A SIGCHLD now is an orphan's end, reaped next and not told: dumb-init
+// reads no signal once its child is gone.
 void late_signal(Run &run, int sig) {
+  if (sig == SIGCHLD) return;
   narrate(run.set, &Narration::received, sig);
-  if (sig != SIGCHLD && !run.handoff.take(run.set, sig)) note(run.story, sig);
+  if (!run.handoff.take(run.set, sig)) note(run.story, sig);
 }
 
 // From the program's end to the verdict.
