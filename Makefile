@@ -48,6 +48,7 @@ REV_FLAGS = -DREMIT_REVISION='"$(REVISION)"'
 
 remit: init.cpp $(HEADERS) .build-cc .revision
 	$(BIN_CC) $(BIN_FLAGS) $(REV_FLAGS) $(BIN_LDFLAGS) -o $@ init.cpp
+	strip -R .comment $@
 
 # Release: one static binary per Debian architecture, each built with
 # Debian's cross compiler and musl-dev:ARCH's wrapper where the archive has
@@ -84,6 +85,9 @@ ARCH_PKGS := musl-tools $(foreach a,$(filter-out amd64,$(ARCHS)),g++-$(GXX_$(a))
 # Looked up when the recipe runs (=), after deps-release installed them.
 arch_cc = $(if $(shell command -v $(CC_$(1)) 2>/dev/null),$(CC_$(1)),$(GXX_$(1))-gcc)
 DIST := $(ARCHS:%=dist/remit-$(VERSION)-%)
+# The compilers' names in .comment, which -s leaves: 100-230 bytes with
+# its section header (the binutils of ARCH's cross compiler strip it).
+arch_strip = $(if $(GXX_$(1)),$(GXX_$(1))-strip,strip)
 REPRO_FLAGS := -ffile-prefix-map=$(CURDIR)=.
 # Per-architecture size flags (make bench shows the sizes).  armel's default
 # is ARM code; Thumb (armv5te has it, as armhf has Thumb-2) is 4 KB smaller.
@@ -92,13 +96,19 @@ REPRO_FLAGS := -ffile-prefix-map=$(CURDIR)=.
 # linked low enough for them.  -mno-check-zero-division: remit only ever
 # divides by constants (and division by zero is UB the sanitizer build checks).
 # No sibling calls and sections sorted by alignment: less padding (about 200
-# bytes; the MIPS builds are the ones closest to 48 KiB).
+# bytes; the MIPS and ppc64el builds are the ones closest to 48 KiB), and on
+# MIPS no loop or shrink-wrapping transforms, which grow -Os code there
+# (about 200 bytes on each).
 # (BIN_LDFLAGS's common-page-size=64 keeps every target's data segment from
 # being padded to a page boundary in the file, 64 KiB-page ones included.)
+# ppc64el: no vector registers either (remit has nothing to vectorise; 256
+# bytes of vector stores and loads for structure copies).
 FLAGS_armel := -mthumb
-MIPS_PAD := -fno-optimize-sibling-calls -Wl,--sort-section=alignment
-FLAGS_mipsel := -mno-abicalls -mno-check-zero-division $(MIPS_PAD)
-FLAGS_mips64el := -mno-abicalls -mno-check-zero-division $(MIPS_PAD) -msym32 -Wl,-Ttext-segment=0x400000
+SMALL_PAD := -fno-optimize-sibling-calls -Wl,--sort-section=alignment
+MIPS_SMALL := -fno-tree-loop-optimize -fno-tree-loop-im -fno-shrink-wrap -fno-ipa-sra -fno-partial-inlining
+FLAGS_ppc64el := -mno-vsx -mno-altivec $(SMALL_PAD)
+FLAGS_mipsel := -mno-abicalls -mno-check-zero-division $(SMALL_PAD) $(MIPS_SMALL)
+FLAGS_mips64el := -mno-abicalls -mno-check-zero-division $(SMALL_PAD) $(MIPS_SMALL) -msym32 -Wl,-Ttext-segment=0x400000
 
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 # The repository the image's labels and the packages point to, and who answers.
@@ -123,6 +133,7 @@ deps-release:
 dist/remit-$(VERSION)-%: init.cpp $(HEADERS) Makefile .revision
 	@mkdir -p dist
 	$(call arch_cc,$*) $(BIN_FLAGS) $(FLAGS_$*) $(REV_FLAGS) $(REPRO_FLAGS) $(BIN_LDFLAGS) -o $@ init.cpp
+	$(call arch_strip,$*) -R .comment $@
 
 dist/SHA256SUMS: $(DIST) $(IMAGE) $(DEBS)
 	cd dist && sha256sum $(notdir $(DIST) $(IMAGE) $(DEBS)) > SHA256SUMS

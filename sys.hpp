@@ -58,14 +58,30 @@ inline int zero_limit(int resource) {
   return int(syscall(SYS_prlimit64, 0, resource, zero, nullptr));
 }
 
-// The clock, raw where the kernel's timespec is libc's (64-bit targets):
-// musl's looks for the vDSO first (1 KB on MIPS) for a clock remit reads a
-// few times a stop.  32-bit targets keep musl's, which knows time64.
+// The clock, raw: musl's looks for the vDSO first and on 32-bit targets
+// converts from time64 (1 KB on mips64el, 1.5 KB on mipsel), for a clock
+// remit reads a few times a stop.  On 32-bit targets time64 where the
+// kernel has it (Linux 5.1), else the old call (Debian 12's qemu-user),
+// whose seconds last until 2038.
+#ifdef SYS_clock_gettime32
+constexpr long kClockGettime32 = SYS_clock_gettime32;  // musl's name for it
+#elif __SIZEOF_LONG__ == 4
+constexpr long kClockGettime32 = SYS_clock_gettime;    // glibc's
+#endif
 inline void read_clock(clockid_t clock, timespec *t) {
 #if __SIZEOF_LONG__ == 8
   syscall(SYS_clock_gettime, clock, t);
 #else
-  clock_gettime(clock, t);
+  struct { int64_t sec, nsec; } t64;
+  OldTimespec old = {0, 0};
+  if (syscall(SYS_clock_gettime64, clock, &t64) == 0) {
+    t->tv_sec = time_t(t64.sec);
+    t->tv_nsec = long(t64.nsec);
+  } else {
+    syscall(kClockGettime32, clock, &old);
+    t->tv_sec = old.tv_sec;
+    t->tv_nsec = old.tv_nsec;
+  }
 #endif
 }
 
