@@ -72,6 +72,9 @@ void lose_signalfd() {
   g_sigfd = -1;
 }
 
+// How the signal next_signal() returned last was sent (its si_code).
+int g_code;
+
 // A deadline long past: next_signal() then returns only what is pending.
 constexpr int64_t kPending = 0;
 
@@ -87,6 +90,7 @@ int next_signal(int64_t deadline_ms) {
     while (at < have) {
       const signalfd_siginfo &s = batch[at++];
       int sig = int(s.ssi_signo);
+      g_code = s.ssi_code;
       if (sig && !raised_by_self(sig, s.ssi_code, pid_t(s.ssi_pid))) return sig;
     }
     int wait = -1;  // ms; -1: no deadline.  A deadline is under 2^31 ms away.
@@ -102,6 +106,7 @@ int next_signal(int64_t deadline_ms) {
       OldTimespec left = {wait / 1000, wait % 1000 * 1000000L};
       long sig = wait_signal(&chld, &info, &kNoWait);
       if (sig < 0) sig = wait_signal(&g_awaited, &info, wait < 0 ? nullptr : &left);
+      g_code = info.si_code;
       if (sig > 0 && !raised_by_self(int(sig), info.si_code, info.si_pid)) return int(sig);
       if (sig < 0 && errno == EAGAIN) return 0;
       continue;
@@ -128,18 +133,12 @@ int64_t earliest(int64_t a, int64_t b) { return a < 0 ? b : b < 0 ? a : a < b ? 
 
 // ------------------------------------------------------------- start-up
 
-// "WHAT: ERRNO'S TEXT" and a tail, as a warning: something remit does
-// without, going on.
-void warn(const Settings &set, const char *what, const char *tail = "") {
+// "WHAT: ERRNO'S TEXT" and a tail, as a warning (something remit does
+// without, going on) or, before any child exists, fatal: then the status
+// is the one that stands for a process that could not be created.
+int say_errno(const Settings &set, Level level, const char *what, const char *tail = "") {
   char buf[24];
-  if (shown(set, kWarn)) (message(*set.who, kWarn) << what << ": " << describe_error(errno, buf) << tail << '\n').flush();
-}
-
-// The same, fatal, before any child exists: the status that stands for a
-// process that could not be created.
-int cannot_start(const Settings &set, const char *what) {
-  char buf[24];
-  (message(*set.who, kFatal) << "cannot " << what << ": " << describe_error(errno, buf) << '\n').flush();
+  if (shown(set, level)) (message(*set.who, level) << what << ": " << describe_error(errno, buf) << tail << '\n').flush();
   return set.who->fork_status;
 }
 
@@ -154,7 +153,7 @@ void register_subreaper(const Settings &set) {
   // if they come to remit when orphaned.
   if (set.subreaper || set.wait_all || who.subreaper_always) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) return;
-    warn(set, "cannot register as a child subreaper");
+    say_errno(set, kWarn, "cannot register as a child subreaper");
   }
   if (who.warn_no_reaping && shown(set, kWarn))
     (message(who, kWarn)
@@ -277,27 +276,35 @@ pid_t target(const Run &run) {
   return run.set.group || run.set.new_session ? -run.story.child : run.story.child;
 }
 
+// Whether sig asks for a stop.  A WINCH from the kernel is a terminal
+// resize, even where WINCH is a stop signal (httpd's): a stop is sent.
+bool is_stop(const Settings &set, int sig, int code) {
+  return (set.stops & bit(sig)) && code != SI_KERNEL;
+}
+
 // Sends sig, as rewritten, to the child (or its group), unless the rewrite
-// drops it.  Returns what was sent, 0 for nothing.
-int pass_on(const Run &run, int sig, bool send = true) {
+// drops it; a stop with --signal-all to every process there is as PID 1,
+// and to the child's group as a wrapper (-1 would be the whole machine).
+// Returns what was sent, 0 for nothing.
+int pass_on(const Run &run, int sig, bool send = true, bool stop = false) {
   int to = rewrite_for(run.set, sig);
-  if (to && send) kill(target(run), to);
+  pid_t where = !(stop && run.set.signal_all) ? target(run) : g_self == 1 ? -1 : -run.story.child;
+  if (to && send) kill(where, to);
   if (to) narrate(run.set, &Narration::forwarded, to);
   return to;
 }
 
-void forward(Run &run, int sig) {
-  if (run.done || !pass_on(run, sig)) return;
-  if ((kStopSignals & bit(sig)) && run.set.grace_ms && run.kill_at < 0)
-    run.kill_at = now_ms() + run.set.grace_ms;
+void forward(Run &run, int sig, bool stop) {
+  if (run.done || !pass_on(run, sig, true, stop)) return;
+  if (stop && run.set.grace_ms && run.kill_at < 0) run.kill_at = now_ms() + run.set.grace_ms;
 }
 
-void on_signal(Run &run, int sig) {
+void on_signal(Run &run, int sig, int code) {
   const Settings &set = run.set;
   if (run.handoff.take(set, sig)) return;
-  if (!run.done) note(run.story, sig);
+  bool stop = is_stop(set, sig, code);
+  if (!run.done) note(run.story, sig, stop);
   if (set.who->not_forwarded & bit(sig)) return;
-  bool stop = (kStopSignals & bit(sig)) != 0;
   if (stop && set.stop_delay_ms && !run.held) {
     // Hold the first stop so a load balancer can drain; a second one means
     // the sender is impatient, so both go at once.
@@ -306,10 +313,10 @@ void on_signal(Run &run, int sig) {
     return;
   }
   if (stop && run.held > 0) {
-    forward(run, run.held);
+    forward(run, run.held, true);
     run.held = -1, run.release_at = -1;  // -1: no more holding
   }
-  forward(run, sig);
+  forward(run, sig, stop);
   if (set.who->stop_with_child && is_terminal_stop(sig)) {
     narrate(set, &Narration::suspending);
     kill(g_self, SIGSTOP);  // as dumb-init: the child stopped, so do we
@@ -320,7 +327,7 @@ void on_signal(Run &run, int sig) {
 void on_time(Run &run) {
   int64_t now = now_ms();
   if (run.release_at >= 0 && now >= run.release_at) {
-    forward(run, run.held);
+    forward(run, run.held, true);
     run.held = -1, run.release_at = -1;
   }
   if (run.kill_at >= 0 && now >= run.kill_at && !run.done) {
@@ -385,7 +392,7 @@ void wait_for_the_rest(const Run &run) {
     if (pid < 0) break;  // ECHILD: nobody left to wait for
     int sig = next_signal(give_up);
     if (sig) narrate(run.set, &Narration::received, sig);
-    if (sig == 0 || (kStopSignals & bit(sig))) {
+    if (sig == 0 || is_stop(run.set, sig, g_code)) {
       if (sig && shown(run.set, kInfo))
         (message(*run.set.who, kInfo) << "a stop signal during --wait-all: sending SIGKILL\n").flush();
       kill(everyone, SIGKILL);
@@ -404,7 +411,7 @@ void wait_for_the_rest(const Run &run) {
 void late_signal(Run &run, int sig) {
   if (sig == SIGCHLD) return;
   narrate(run.set, &Narration::received, sig);
-  if (!run.handoff.take(run.set, sig)) note(run.story, sig);
+  if (!run.handoff.take(run.set, sig)) note(run.story, sig, is_stop(run.set, sig, g_code));
 }
 
 // From the program's end to the verdict.
@@ -477,12 +484,13 @@ int main(int argc, char **argv) {
   // child behind remit's back: remit would wait forever for its status.
   // So remit takes the default, and the child gets SIG_IGN back.
   KAction chld;
-  if (!blocked || set_action(SIGCHLD, SIG_DFL, &chld)) return cannot_start(set, "set up its signals");
+  if (!blocked || set_action(SIGCHLD, SIG_DFL, &chld)) return say_errno(set, kFatal, "cannot set up its signals");
   run.chld_ignored = chld.handler == SIG_IGN;
   // The signal source, before there is a child whose end could be missed.
   g_sigfd = above_stdio(open_signalfd(&g_awaited));  // 0-2 may be closed
-  if (g_sigfd < 0) warn(set, "cannot open a signalfd", "; waiting for signals with sigtimedwait");
-  if (set.pdeath_signal && prctl(PR_SET_PDEATHSIG, set.pdeath_signal)) warn(set, "cannot set the parent-death signal");
+  if (g_sigfd < 0) say_errno(set, kWarn, "cannot open a signalfd", "; waiting for signals with sigtimedwait");
+  if (set.pdeath_signal && prctl(PR_SET_PDEATHSIG, set.pdeath_signal))
+    say_errno(set, kWarn, "cannot set the parent-death signal");
   register_subreaper(set);
   // An init pins no directory (a volume can be unmounted, a directory
   // removed), as dumb-init and catatonit -P do; the child keeps its own.
@@ -497,7 +505,7 @@ int main(int argc, char **argv) {
     int sig = next_signal(earliest(run.release_at, run.kill_at));
     if (sig) narrate(set, &Narration::received, sig);
     if (sig == SIGCHLD) reap(run);
-    else if (sig) on_signal(run, sig);
+    else if (sig) on_signal(run, sig, g_code);
     on_time(run);
   }
   wind_up(run);

@@ -37,6 +37,9 @@ enum Act : uint8_t {
   kSetsid,       // DUMB_INIT_SETSID=0|1
   kPause,        // catatonit -P: no child, wait for a signal
   kReport,       // --report FILE: the exit report (report.hpp)
+  kReportMax,    // --report-max BYTES: the report's bound
+  kStops,        // --stop-signals LIST: the signals that mean "stop"
+  kSignalAll,    // --signal-all: a stop to every process, not only the child
   kHelp, kVersion, kLicense,
 };
 
@@ -152,7 +155,8 @@ inline const Option kRemitOptions[] = {
     {'s', "subreaper", false, kSubreaper}, {0, "wait-all", false, kWaitAll},
     {'p', "pdeath-signal", true, kPdeath}, {'v', "verbose", false, kVerbose},
     {0, "explain", true, kExplain},    {0, "report", true, kReport},
-    {'h', "help", false, kHelp},
+    {0, "report-max", true, kReportMax}, {0, "stop-signals", true, kStops},
+    {0, "signal-all", false, kSignalAll}, {'h', "help", false, kHelp},
     {'V', "version", false, kVersion}, {}};
 
 // The REMIT_* variables, read under every name after the personality's own.
@@ -161,38 +165,36 @@ inline const EnvVar kRemitEnv[] = {
     {"REMIT_GRACE", kGrace, kValue},      {"REMIT_STOP_DELAY", kStopDelay, kValue},
     {"REMIT_GROUP", kGroup, kFlag},       {"REMIT_SUBREAPER", kSubreaper, kFlag},
     {"REMIT_WAIT_ALL", kWaitAll, kFlag},  {"REMIT_VERBOSE", kVerboseLevel, kValue},
-    {"REMIT_REPORT", kReport, kValue},    {}};
+    {"REMIT_REPORT", kReport, kValue},    {"REMIT_REPORT_MAX", kReportMax, kValue},
+    {"REMIT_STOP_SIGNALS", kStops, kValue}, {"REMIT_SIGNAL_ALL", kSignalAll, kFlag}, {}};
 
 inline const EnvVar kNoEnv[] = {{}};
 
 inline const char kRemitHelp[] =
     "Usage: remit [OPTIONS] [--] PROGRAM [ARGS...]\n"
+    "An init for PROGRAM whose exit status rules rewrite (remit(1) says all).\n"
     "\n"
-    "Run PROGRAM as the only child of a minimal init: reap zombies, forward\n"
-    "signals, and exit with the child's status, rewritten by rules.\n"
+    "  -m, --map RULES          STATUS[@SIG]=RESULT,...: '1@TERM=0' (REMIT_MAP)\n"
+    "  -e CODE                  -m CODE=0\n"
+    "  -r, --rewrite FROM:TO    pass signal FROM on as TO; TO 0 drops it\n"
+    "  -t, --grace DURATION     SIGKILL the program DURATION after a stop signal\n"
+    "      --stop-delay DURATION  hold the first stop signal that long\n"
+    "      --stop-signals LIST  the signals that mean stop (TERM,INT,QUIT)\n"
+    "      --signal-all         a stop to every process, as PID 1\n"
+    "  -g, --group              signal the program's process group\n"
+    "  -s, --subreaper          reap orphans when not PID 1\n"
+    "      --wait-all           at the end, stop what is left and wait for it\n"
+    "  -p, --pdeath-signal SIG  the signal to get when remit's parent dies\n"
+    "  -v, --verbose            say how the program ended and why this status\n"
+    "      --explain STATUS[@SIG]  what the rules make of it; run nothing\n"
+    "      --report FILE        at the end, what happened as JSON to FILE\n"
+    "      --report-max BYTES   the report's length at most (1024..4096)\n"
+    "  -h, --help; -V, --version\n"
     "\n"
-    "  -m, --map RULES         rewrite the exit status: STATUS[@SIG]=RESULT,...\n"
-    "                          e.g. '1@TERM=0' (repeatable; then REMIT_MAP)\n"
-    "  -e CODE                 treat exit status CODE as success (CODE=0)\n"
-    "  -r, --rewrite FROM:TO   forward signal FROM as TO; TO 0 drops it\n"
-    "  -t, --grace DURATION    SIGKILL the child DURATION after a stop signal\n"
-    "      --stop-delay DURATION  hold TERM/INT/QUIT for DURATION first\n"
-    "  -g, --group             signal the child's whole process group\n"
-    "  -s, --subreaper         reap orphans even when not PID 1\n"
-    "      --wait-all          after the child ends, stop the other processes\n"
-    "                          and wait for them (up to the grace period)\n"
-    "  -p, --pdeath-signal SIG signal to receive when remit's parent dies\n"
-    "  -v, --verbose           say how the child ended and which rule applied\n"
-    "      --explain STATUS[@SIG]  show what the rules make of STATUS; run nothing\n"
-    "      --report FILE       at the end, write what happened to FILE as JSON\n"
-    "  -h, --help              show this help\n"
-    "  -V, --version           show the version\n"
-    "\n"
-    "STATUS is 0..255, A-B, *, or a signal name (death by it); @SIG is a signal\n"
-    "remit received, @any or @none.  DURATION: 10, 1.5s, 500ms, 2m.\n"
-    "Environment: REMIT_MAP, REMIT_REWRITE, REMIT_GRACE, REMIT_STOP_DELAY,\n"
-    "REMIT_GROUP, REMIT_SUBREAPER, REMIT_WAIT_ALL, REMIT_VERBOSE (level, 0 off),\n"
-    "REMIT_REPORT.\n";
+    "STATUS: 0..255, A-B, * or a signal (death by it); @SIG: a signal received,\n"
+    "any, none or stop; DURATION: 10, 1.5s, 500ms, 2m.  REMIT_ with MAP REWRITE\n"
+    "GRACE STOP_DELAY STOP_SIGNALS SIGNAL_ALL GROUP SUBREAPER WAIT_ALL VERBOSE\n"
+    "(a level) REPORT REPORT_MAX: as the options.\n";
 
 inline const Personality kRemit = {
     .name = "remit",

@@ -109,7 +109,8 @@ struct Rule {
   // status range / death by / one of the -e codes (Rules::codes)
   enum Match : uint8_t { kCodes, kSignal, kCodeSet } match;
   uint8_t lo, hi;  // kCodes: shell status range; kSignal: lo = the signal
-  enum Cond : uint8_t { kAlways, kNone, kAny, kGot } cond;
+  // kStop: any of remit's stop signals (--stop-signals) was received.
+  enum Cond : uint8_t { kAlways, kNone, kAny, kGot, kStop } cond;
   uint8_t cond_sig;  // kGot: the signal remit must have received
   uint8_t result;
   const char *text;  // the item as written, for -v and --explain
@@ -129,11 +130,12 @@ struct Rules {
   bool has_code(int st) const { return st < 256 && (codes[st >> 6] >> (st & 63) & 1); }
 };
 
-inline bool cond_holds(const Rule &r, SigSet received) {
+inline bool cond_holds(const Rule &r, SigSet received, bool stopped) {
   switch (r.cond) {
     case Rule::kNone: return received == 0;
     case Rule::kAny: return received != 0;
     case Rule::kGot: return (received & bit(r.cond_sig)) != 0;
+    case Rule::kStop: return stopped;
     case Rule::kAlways: break;
   }
   return true;
@@ -147,13 +149,14 @@ inline bool status_matches(const Rule &r, Ending end) {
 
 // The index of the first rule that applies, or -1.  `received` holds the
 // signals remit received while the child ran, as they arrived (before any
-// rewriting), SIGCHLD excepted.  Without a child (fork failed), tini's -e
-// codes, which are its child's exit codes, do not apply.
-inline int match(const Rules &rules, Ending end, SigSet received, bool child = true) {
+// rewriting), SIGCHLD excepted; `stopped`, whether one of them was a stop
+// signal.  Without a child (fork failed), tini's -e codes, which are its
+// child's exit codes, do not apply.
+inline int match(const Rules &rules, Ending end, SigSet received, bool child = true, bool stopped = false) {
   for (int i = 0; i < rules.count; i++) {
     const Rule &r = rules.rule[i];
     if ((r.match == Rule::kCodeSet ? child && rules.has_code(end.status()) : status_matches(r, end)) &&
-        cond_holds(r, received))
+        cond_holds(r, received, stopped))
       return i;
   }
   return -1;
@@ -197,12 +200,14 @@ inline Error parse_rule(const char *s, const char *e, Rule *r) {
     r->match = Rule::kSignal, r->lo = r->hi = uint8_t(sig);
   }
 
-  // @COND: any, none, or a signal by name or number.
+  // @COND: any, none, stop, or a signal by name or number.  "stop" is free
+  // to mean a stop signal: SIGSTOP itself never reaches a process.
   if (cond) {
     const char *c = cond + 1;
     if (c == eq) return fail("missing signal after '@'", s, len);
     if (same_word(c, int(eq - c), "ANY")) r->cond = Rule::kAny;
     else if (same_word(c, int(eq - c), "NONE")) r->cond = Rule::kNone;
+    else if (same_word(c, int(eq - c), "STOP")) r->cond = Rule::kStop;
     else {
       int sig = signal_by_spec(c, eq);
       if (!sig) return fail("unknown signal", s, len, c, eq);
@@ -268,8 +273,9 @@ inline Error parse_success_code(const char *text, Rules *rules, bool as_strtol =
 }
 
 // A case for --explain, STATUS[@SIG]: an exit code 0..255 or a signal
-// name (death by it), then the signal remit received, if any (@none: none).
-inline Error parse_case(const char *text, Ending *end, SigSet *received) {
+// name (death by it), then the signal remit received, if any (@none: none;
+// @stop: `first_stop`, the first of its stop signals).
+inline Error parse_case(const char *text, Ending *end, SigSet *received, int first_stop = SIGTERM) {
   const char *at = text, *e = text;
   while (*e) e++;
   while (at != e && *at != '@') at++;
@@ -284,7 +290,7 @@ inline Error parse_case(const char *text, Ending *end, SigSet *received) {
   }
   *received = 0;
   if (at == e || same_word(at + 1, int(e - at - 1), "NONE")) return Error{};
-  int sig = signal_by_spec(at + 1, e);
+  int sig = same_word(at + 1, int(e - at - 1), "STOP") ? first_stop : signal_by_spec(at + 1, e);
   if (!sig) return fail("unknown signal", text, len, at + 1, e);
   *received = bit(sig);
   return Error{};
@@ -342,6 +348,33 @@ inline Error parse_rewrites(const char *text, Rewrite *rw, bool empty_ok) {
     any = true;
   }
   if (!err && !any && !empty_ok) err = fail("empty item", text, 0);
+  return err;
+}
+
+// ------------------------------------------------------------ stop signals
+
+// The signals that mean "stop" (--stop-signals TERM,INT,QUIT), by name or
+// number, into *stops, replacing what it held, and the first of them into
+// *first.  `refused`: those remit never passes on, which could not stop
+// the program.  An empty text keeps *stops unless `empty_ok` is false.
+inline Error parse_stop_signals(const char *text, SigSet refused, bool empty_ok, SigSet *stops, uint8_t *first) {
+  Items items(text);
+  const char *s, *e;
+  Error err;
+  SigSet got = 0;
+  uint8_t head = 0;
+  while (items.next(&s, &e, &err)) {
+    int sig = signal_by_spec(s, e);
+    const char *why = !sig ? "unknown signal" : (refused & bit(sig)) ? "remit never passes on" : nullptr;
+    if (why) return fail(why, s, int(e - s), s, e);
+    got |= bit(sig);
+    if (!head) head = uint8_t(sig);
+  }
+  if (!err && !head && !empty_ok) err = fail("empty item", text, 0);
+  if (!err && head) {
+    *stops = got;
+    *first = head;
+  }
   return err;
 }
 

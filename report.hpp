@@ -43,17 +43,15 @@ inline unsigned long stop_ms(const Story &st) {
   return ms < 0 ? 0 : ms > LONG_MAX ? LONG_MAX : (unsigned long)ms;
 }
 
-constexpr remap::SigSet kStopSignals = remap::bit(SIGTERM) | remap::bit(SIGINT) | remap::bit(SIGQUIT);
-
 // Keeps a signal received while the child runs: for the rules, in order
-// for the report, and when the first stop came.  The count of those past
+// for the report, and when the first stop signal came.  The count of those past
 // the first 16 stops at 2^32 - 1 rather than wrap: a signal storm must not
 // make the report say fewer came.
-inline void note(Story &st, int sig) {
+inline void note(Story &st, int sig, bool stop) {
   st.received |= remap::bit(sig);
   if (st.nsigs < sizeof st.sigs) st.sigs[st.nsigs++] = uint8_t(sig);
   else if (st.dropped != UINT32_MAX) st.dropped++;
-  if ((kStopSignals & remap::bit(sig)) && !st.stop_sig) {
+  if (stop && !st.stop_sig) {
     timespec wall;
     read_clock(CLOCK_REALTIME, &wall);
     st.stop_sig = uint8_t(sig), st.stop_at = now_ms();
@@ -161,25 +159,26 @@ inline ReportFile open_report(const Settings &set) {
 
 // One JSON line in a fixed buffer, built by the functions below.  Every
 // byte goes through put(), which writes a piece whole or not at all and
-// never past `end`; no end passes kSize - kTail, so "]}\n" always fits.
+// never past `end`; no end passes limit - kTail, so "]}\n" always fits.
 // Strings are cut to fit the space given them ("…" at the end), never the
-// object: the fields before args take at most about 2,200 bytes (their
-// budgets in write_report), so they always fit, and only args are cut or
-// left out.  The buffer is on write_report's stack (4 KiB more of .bss
+// object: the fields before args take at most 13/32 of the bound and 500
+// bytes (their budgets in write_report), so they always fit, and only
+// args are cut or left out.  The buffer is on write_report's stack (4 KiB more of .bss
 // would cost the file a page of padding); the calls find it here.
 namespace json {
 constexpr int kSize = 4096;  // Kubernetes reads no more of a termination message
 constexpr int kTail = 3;     // "]}\n": closes args and the object
 inline char *buf;
 inline int n;
+inline int limit = kSize;    // --report-max: the line's length at most
 
-inline bool put(const char *s, int len, int end = kSize - kTail) {
+inline bool put(const char *s, int len, int end = limit - kTail) {
   if (len > end - n) return false;
   memcpy(buf + n, s, size_t(len));
   n += len;
   return true;
 }
-inline bool raw(const char *s, int end = kSize - kTail) { return put(s, int(strlen(s)), end); }
+inline bool raw(const char *s, int end = limit - kTail) { return put(s, int(strlen(s)), end); }
 
 // A number after `pre` (its key), the two together or not at all.
 inline void num(const char *pre, unsigned long v) {
@@ -201,7 +200,7 @@ inline void num(const char *pre, unsigned long v) {
 [[gnu::noinline]] inline bool str(const char *pre, const char *s, int end) {
   static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
   constexpr int kCut = 4;  // "…" and the closing quote
-  if (end > kSize - kTail) end = kSize - kTail;
+  if (end > limit - kTail) end = limit - kTail;
   if (!raw(pre, end - 1 - kCut)) return false;
   put("\"", 1, end - kCut);  // fits: room was kept for it
   while (*s) {
@@ -231,7 +230,7 @@ inline void num(const char *pre, unsigned long v) {
 
 inline void sig(const char *pre, int sig) {
   char name[12];
-  str(pre, remap::signal_name(sig, name), kSize);
+  str(pre, remap::signal_name(sig, name), limit);
 }
 
 // "2026-11-25T06:05:13.123Z", the digits filled in from the right.  Not
@@ -291,21 +290,25 @@ inline void deliver(const Settings &set, ReportFile to, const char *line, int le
   report_trouble(set, "write");
 }
 
-// The report itself.  Strings have their share of the 4096 bytes: the
-// program 1 KiB, the error 128 bytes, the rule 512, the arguments whatever
-// is left; every other field is a few dozen bytes at most.
+// The report itself.  Strings have their share of the bound (--report-max,
+// 4096 bytes unless told): the program a quarter, the error a 32nd, the rule
+// an 8th, the arguments whatever is left.  Every other field is a few
+// dozen bytes at most, under 500 in all (16 signal names), so at the least
+// bound, 1024 bytes, all of them fit with their strings' shares.
 [[gnu::noinline]] inline void write_report(const Settings &set, ReportFile to, const Story &st,
                                            remap::Ending end, int rule, int status) {
   using namespace json;
   char space[kSize];
-  buf = space, n = 0;
+  buf = space;
+  n = 0;
+  limit = set.report_max;
   char **argv = set.child_argv;
-  str("{\"program\":", argv[0], n + 1024);
+  str("{\"program\":", argv[0], n + limit / 4);
   if (st.child) num(",\"pid\":", unsigned(st.child));  // none if fork failed
   raw(st.exec_errno ? ",\"ended\":\"not started\""
                     : end.signaled ? ",\"ended\":\"killed\"" : ",\"ended\":\"exited\"");
   char why[24];
-  if (st.exec_errno) str(",\"error\":", describe_error(st.exec_errno, why), n + 128);
+  if (st.exec_errno) str(",\"error\":", describe_error(st.exec_errno, why), n + limit / 32);
   if (end.signaled) sig(",\"signal\":", end.value);
   else num(",\"code\":", end.value);
   raw(",\"signals\":[");
@@ -321,7 +324,7 @@ inline void deliver(const Settings &set, ReportFile to, const char *line, int le
   if (rule >= 0) {
     Out text(-1);  // as -v says it: tini's -e codes as "-e 1-2,5"
     put_rule(text, set.rules, rule).put("", 1);
-    str("{\"text\":", text.buf, n + 512);
+    str("{\"text\":", text.buf, n + limit / 8);
     num(",\"position\":", unsigned(rule + 1));
     raw("}");
   } else {
@@ -331,8 +334,8 @@ inline void deliver(const Settings &set, ReportFile to, const char *line, int le
   raw(",\"remit\":\"" REMIT_VERSION "\",\"args\":[");
   // After an argument cut short or left out, no more: the list shows where
   // it stops.
-  for (int i = 1; argv[i] && str(i > 1 ? "," : "", argv[i], kSize);) i++;
-  put("]}\n", kTail, kSize);
+  for (int i = 1; argv[i] && str(i > 1 ? "," : "", argv[i], limit);) i++;
+  put("]}\n", kTail, limit);
   deliver(set, to, space, n);
 }
 
@@ -381,12 +384,12 @@ inline void deliver(const Settings &set, ReportFile to, const char *line, int le
 inline int explain(const Settings &set) {
   remap::Ending end{};
   remap::SigSet received = 0;
-  remap::Error err = remap::parse_case(set.explain, &end, &received);
+  remap::Error err = remap::parse_case(set.explain, &end, &received, set.first_stop);
   if (err) {
     say_bad(*set.who, "case", "--explain", set.explain, err);
     return 2;
   }
-  int rule = remap::match(set.rules, end, received);
+  int rule = remap::match(set.rules, end, received, true, (received & set.stops) != 0);
   Out o(1);
   char name[12];
   o << set.explain << " -> " << (rule >= 0 ? set.rules.rule[rule].result : end.status());
@@ -415,7 +418,7 @@ struct Verdict {
 // apart from the lines it writes; the caller exits or dies by the verdict.
 inline Verdict conclude(const Settings &set, const Story &st, remap::Ending end, bool pid1,
                         ReportFile report) {
-  int rule = remap::match(set.rules, end, st.received, st.child > 0);
+  int rule = remap::match(set.rules, end, st.received, st.child > 0, st.stop_sig != 0);
   int status = rule >= 0 ? set.rules.rule[rule].result : end.status();
   bool reraise = rule < 0 && end.signaled && set.who->reraise && !pid1;
   if (set.verbosity >= kInfo) exit_line(set, st, end, rule, status, reraise);

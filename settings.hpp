@@ -7,6 +7,14 @@
 
 #include "messages.hpp"
 
+// The signals that mean "stop" unless --stop-signals says otherwise: what
+// docker stop, Kubernetes and ECS send, Ctrl-C, and Ctrl-\.
+constexpr remap::SigSet kDefaultStops = remap::bit(SIGTERM) | remap::bit(SIGINT) | remap::bit(SIGQUIT);
+
+// The report's bounds: Kubernetes reads 4 KiB of a termination message at
+// most, and below 1 KiB the fixed fields might not fit (report.hpp).
+constexpr uint32_t kReportLeast = 1024, kReportMost = 4096;
+
 // Everything the process needs to know, filled from argv and environment.
 struct Settings {
   const Personality *who = nullptr;
@@ -22,6 +30,10 @@ struct Settings {
   int pdeath_signal = 0;
   const char *explain = nullptr;
   const char *report = nullptr;  // --report FILE
+  uint16_t report_max = 4096;    // --report-max, 1024..4096
+  remap::SigSet stops = kDefaultStops;  // --stop-signals
+  uint8_t first_stop = SIGTERM;  // the first of them, for --explain N@stop
+  bool signal_all = false;       // --signal-all
 };
 
 // Above every level: where TINI_VERBOSITY's huge levels stop, so that
@@ -123,6 +135,19 @@ inline remap::Error read_value(Settings *set, Act act, const char *value, bool o
       set->new_session &= on;  // never undoes -c
       break;
     case kPause: set->pause = true; break;
+    case kReportMax: {
+      uint32_t n = 0;
+      int len = int(strlen(value));
+      remap::whole_uint(value, value + len, kReportMost, &n);
+      if (n < kReportLeast) return *kind = "report size", remap::fail("expected 1024..4096 bytes", value, len);
+      set->report_max = uint16_t(n);
+      break;
+    }
+    case kStops:
+      return *kind = "stop signal list",
+             remap::parse_stop_signals(value, remap::kNeverForwarded | set->who->not_forwarded, from_env, &set->stops,
+                                       &set->first_stop);
+    case kSignalAll: set->signal_all |= on; break;
     case kReport:
       // REMIT_REPORT set but empty (a template's unset variable) is no
       // report, as unset is; `--report ''` is a mistake.

@@ -65,9 +65,10 @@ inline void take_terminal(const Settings &set, bool had_terminal) {
       narrate(set, &Narration::attach_failed, errno, 0, describe_error(errno, buf));
     }
     narrate(set, &Narration::setsid_done);
-  } else if (set.who->own_group || set.group || set.wait_all) {
+  } else if (set.who->own_group || set.group || set.wait_all || set.signal_all) {
     // dumb-init -c leaves the child in remit's group, unless REMIT_GROUP
-    // signals one or --wait-all must find what the program leaves.
+    // or, as a wrapper, --signal-all signals one, or --wait-all must find
+    // what the program leaves.
     setpgid(0, 0);
     if (had_terminal) set_foreground(getpid());
   }

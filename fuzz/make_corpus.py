@@ -10,7 +10,8 @@ NAMES = ["remit", "tini", "tini-static", "docker-init", "dumb-init", "catatonit"
 VARS = ["REMIT_MAP", "REMIT_REWRITE", "REMIT_GRACE", "REMIT_STOP_DELAY", "REMIT_GROUP",
         "REMIT_SUBREAPER", "REMIT_WAIT_ALL", "REMIT_VERBOSE", "REMIT_REPORT", "TINI_SUBREAPER",
         "TINI_KILL_PROCESS_GROUP", "TINI_VERBOSITY", "DUMB_INIT_DEBUG", "DUMB_INIT_SETSID",
-        "POSIXLY_CORRECT", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"]
+        "POSIXLY_CORRECT", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
+        "REMIT_STOP_SIGNALS", "REMIT_REPORT_MAX", "REMIT_SIGNAL_ALL"]
 SIG = dict(HUP=1, INT=2, QUIT=3, ILL=4, ABRT=6, KILL=9, USR1=10, SEGV=11, USR2=12, PIPE=13,
            TERM=15, CHLD=17, CONT=18, TSTP=20, TTIN=21, TTOU=22, WINCH=28, XFSZ=25, RTMIN=34, RTMAX=64)
 PID1, SIGNALED, GRACE, EXEC_FAILED, HANDOFF, DELAY, FORK_FAILED, FIFO = 1, 2, 4, 8, 16, 32, 64, 128
@@ -183,3 +184,16 @@ seed("remit-late-pipe-by-remit-and-hup", ["-m", "1@HUP=0", "-vv", "--", "prog"],
      sigs=[("PIPE", True, 1), ("HUP", False, 1), ("TERM", False, 3)], late=3)
 seed("dumb-init-late-handoff-hup", ["-v", "prog"], argv0=R("dumb-init"), flags=HANDOFF, value=0,
      sigs=[("HUP", False, 1), ("CONT", False, 1), ("QUIT", False, 1)], late=2)
+# the stop the platform sends: named stop signals, @stop, a bounded report, --signal-all
+seed("remit-winch-stops-httpd", ["--stop-signals", "WINCH,TERM", "-m", "1@stop=0", "-t", "25s", "-v",
+     "--report", "/dev/null", "--", "httpd-foreground"], value=1, sigs=[("WINCH", False, 1)], stop_ms=800)
+seed("remit-stop-signals-env-int", ["-m", "TERM@stop=0", "--report", "/dev/null", "--", "prog"],
+     flags=SIGNALED, value=sig_value("INT"), sigs=[("INT", False, 1)], env=[("REMIT_STOP_SIGNALS", "int")])
+seed("remit-stop-signals-bad", ["--stop-signals", "TERM,KILL", "--", "prog"])
+seed("tini-stop-signals-refused-fault", ["--", "prog"], argv0=R("tini"), env=[("REMIT_STOP_SIGNALS", "SEGV")])
+seed("remit-report-max-1024-long-args", ["--report-max", "1024", "--report", "/dev/null", "-m", "1@stop=0",
+     "--", "x" * 900] + ["\u00e9" * 300] * 3, value=1, sigs=[("TERM", False, 1)] + [("RTMIN", False, 20)])
+seed("remit-report-max-too-small", ["--", "prog"], env=[("REMIT_REPORT_MAX", "1023")])
+seed("remit-signal-all-pid1", ["--signal-all", "-m", "143@stop=0", "--", "prog"], flags=PID1 | SIGNALED,
+     value=sig_value("TERM"), sigs=[("TERM", False, 1)], env=[("REMIT_SIGNAL_ALL", "1")])
+seed("remit-explain-stop", ["-m", "1@stop=0", "--explain", "1@stop"])

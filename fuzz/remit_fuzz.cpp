@@ -49,7 +49,7 @@
 //            SIGCHLD: that many orphans ended (bit 0: killed, else exited)
 //   then the strings, cut at each NUL (none if nothing is left): argv[1..]
 //            first, then the E environment entries.  An entry whose first
-//            byte is below 0x20 sets kVars[byte % 18] to the rest; any
+//            byte is below 0x20 sets kVars[byte % 21] to the rest; any
 //            other is NAME=VALUE as it is.
 #include <errno.h>
 #include <fcntl.h>
@@ -315,7 +315,8 @@ const char *const kVars[] = {"REMIT_MAP", "REMIT_REWRITE", "REMIT_GRACE", "REMIT
                              "REMIT_GROUP", "REMIT_SUBREAPER", "REMIT_WAIT_ALL", "REMIT_VERBOSE",
                              "REMIT_REPORT", "TINI_SUBREAPER", "TINI_KILL_PROCESS_GROUP",
                              "TINI_VERBOSITY", "DUMB_INIT_DEBUG", "DUMB_INIT_SETSID",
-                             "POSIXLY_CORRECT", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"};
+                             "POSIXLY_CORRECT", "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES",
+                             "REMIT_STOP_SIGNALS", "REMIT_REPORT_MAX", "REMIT_SIGNAL_ALL"};
 constexpr int kNVars = sizeof kVars / sizeof *kVars;
 constexpr uint32_t kMaxEvents = 65600;
 constexpr uint64_t kLastSecond = 9223372036;  // CLOCK_REALTIME goes no further
@@ -424,7 +425,9 @@ std::string sig_name(int sig) {
 // The rules read plainly: the first whose status and condition hold.
 // Without a child (the fork failed), tini's -e codes, its child's exit
 // codes, do not apply.
-int first_rule(const remap::Rules &rules, remap::Ending end, const std::vector<int> &received, bool child = true) {
+// `stopped`: one of the signals received is a stop signal.
+int first_rule(const remap::Rules &rules, remap::Ending end, const std::vector<int> &received, bool child = true,
+               bool stopped = false) {
   int status = end.signaled ? 128 + end.value : end.value;
   for (int i = 0; i < rules.count; i++) {
     const remap::Rule &r = rules.rule[i];
@@ -435,7 +438,8 @@ int first_rule(const remap::Rules &rules, remap::Ending end, const std::vector<i
     bool got = false;
     for (int s : received) got |= s == r.cond_sig;
     bool cond = r.cond == remap::Rule::kAlways || (r.cond == remap::Rule::kNone && received.empty()) ||
-                (r.cond == remap::Rule::kAny && !received.empty()) || (r.cond == remap::Rule::kGot && got);
+                (r.cond == remap::Rule::kAny && !received.empty()) || (r.cond == remap::Rule::kGot && got) ||
+                (r.cond == remap::Rule::kStop && stopped);
     if (st && cond) return i;
   }
   return -1;
@@ -636,7 +640,7 @@ Outcome simulate(const Settings &set, const Input &in) {
           g_ended.push_back({++orphan, ev.self ? SIGKILL : int(k % 256) << 8});
           reap(run);
         } else {
-          on_signal(run, ev.sig);
+          on_signal(run, ev.sig, SI_USER);
         }
       }
     // The timers, as the input says they went: first the held stop signal
@@ -701,7 +705,8 @@ bool names_moment(const std::string &got, int64_t secs, int ms) {
 void check_report(const std::string &raw, const Settings &set, const Input &in, remap::Ending end, bool forked,
                   bool started, const std::vector<int> &received, int want_rule, int want_status) {
   CHECK(!raw.empty(), "no report written");
-  CHECK(raw.size() <= 4096, "report of %zu bytes: %s", raw.size(), visible(raw.substr(raw.size() - 200)).c_str());
+  CHECK(raw.size() <= set.report_max, "report of %zu bytes, past %u: %s", raw.size(), unsigned(set.report_max),
+        visible(raw.substr(raw.size() - 200)).c_str());
   CHECK(raw.back() == '\n' && raw.find('\n') == raw.size() - 1, "report not one line: %s", visible(raw).c_str());
   Json json;
   Json::Value r;
@@ -743,7 +748,7 @@ void check_report(const std::string &raw, const Settings &set, const Input &in, 
         received.size());
   int stop = 0;
   for (int sig : received)
-    if (!stop && (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)) stop = sig;
+    if (!stop && (set.stops & remap::bit(sig))) stop = sig;
   if (stop) {
     CHECK(str("stop_signal") == sig_name(stop), "stop_signal %s, not %s", str("stop_signal").c_str(),
           sig_name(stop).c_str());
@@ -859,11 +864,11 @@ void run_one(const Input &in) {
     // The status it gives is what the rules give that case.
     remap::Ending end{};
     remap::SigSet got = 0;
-    CHECK(!remap::parse_case(set.explain, &end, &got), "--explain took a case it cannot parse");
+    CHECK(!remap::parse_case(set.explain, &end, &got, set.first_stop), "--explain took a case it cannot parse");
     std::vector<int> received;
     for (int sig = 1; sig <= remap::kMaxSig; sig++)
       if (got & remap::bit(sig)) received.push_back(sig);
-    int rule = first_rule(set.rules, end, received);
+    int rule = first_rule(set.rules, end, received, true, (got & set.stops) != 0);
     std::string want = std::string(set.explain) + " -> " +
                        std::to_string(rule >= 0 ? set.rules.rule[rule].result : end.status()) + " (";
     CHECK(out.compare(0, want.size(), want) == 0, "--explain says %s, the rules give %s", visible(out).c_str(),
@@ -928,7 +933,9 @@ void run_one(const Input &in) {
                                                   : remap::Ending{false, in.value};
   CHECK(o.end.signaled == want_end.signaled && o.end.value == want_end.value, "ended %d/%d, not %d/%d",
         o.end.signaled, o.end.value, want_end.signaled, want_end.value);
-  int rule = first_rule(set.rules, want_end, received, forked);
+  bool stopped = false;
+  for (int sig : received) stopped |= (set.stops & remap::bit(sig)) != 0;
+  int rule = first_rule(set.rules, want_end, received, forked, stopped);
   int want = rule >= 0 ? set.rules.rule[rule].result : want_end.status();
   bool reraise = rule < 0 && want_end.signaled && who.reraise && !(in.flags & kPid1);
   CHECK(o.reraise == reraise, "remit %s by the signal", reraise ? "does not die" : "dies");
