@@ -264,7 +264,7 @@ fuzz-short: deps fuzz/remit_fuzz fuzz/remap_fuzz
 # the static binary.  The harness points the sanitizers' log_path at each
 # test's scratch directory and fails the test on any report, so an
 # overflow fails even where remit's status and output come out right.
-REMIT_SAN_SUITES := report|rules|compat|output|reliability|shutdown
+REMIT_SAN_SUITES := report|rules|compat|output|reliability|shutdown|stop
 tests/remit-san: init.cpp $(HEADERS)
 	g++ -x c++ -std=c++20 -g -O1 -fno-exceptions -fno-rtti $(SAN_FLAGS) -o $@ init.cpp
 
