@@ -197,3 +197,6 @@ seed("remit-report-max-too-small", ["--", "prog"], env=[("REMIT_REPORT_MAX", "10
 seed("remit-signal-all-pid1", ["--signal-all", "-m", "143@stop=0", "--", "prog"], flags=PID1 | SIGNALED,
      value=sig_value("TERM"), sigs=[("TERM", False, 1)], env=[("REMIT_SIGNAL_ALL", "1")])
 seed("remit-explain-stop", ["-m", "1@stop=0", "--explain", "1@stop"])
+# found on Debian 13: the kernel hands out a fault signal (ILL) before a lower one (HUP)
+seed("regress-late-fault-signal-first", ["--report", "/dev/null", "--", "prog"],
+     sigs=[("HUP", False, 1), ("ILL", False, 1)], late=2)

@@ -901,7 +901,9 @@ void run_one(const Input &in) {
       }
       received.push_back(ev.sig);
     }
-  // Those with the end, each once, as the kernel hands them out: lowest first.
+  // Those with the end, each once, as the kernel hands them out: the
+  // synchronous ones (a fault's, which it would deliver first) lowest
+  // first, then the rest lowest first.
   if (started && !killed_by && in.late) {
     // A standard signal pending already is not queued again: the first
     // sender is the one remit sees.
@@ -912,8 +914,11 @@ void run_one(const Input &in) {
       first |= remap::bit(ev.sig);
       if (!(ev.self && ev.sig != SIGHUP && ev.sig != SIGCONT)) late |= remap::bit(ev.sig);
     }
-    for (int sig = 1; sig < 32; sig++) {
-      if (!(late & remap::bit(sig))) continue;
+    const SigSet sync = remap::bit(SIGSEGV) | remap::bit(SIGBUS) | remap::bit(SIGILL) | remap::bit(SIGTRAP) |
+                        remap::bit(SIGFPE) | remap::bit(SIGSYS);
+    for (int k = 0; k < 62; k++) {
+      int sig = 1 + k % 31;
+      if (!(late & remap::bit(sig)) || (k < 31) != ((sync & remap::bit(sig)) != 0)) continue;
       bool *handoff = sig == SIGHUP ? &hup : sig == SIGCONT ? &cont : nullptr;
       if (handoff && *handoff) *handoff = false;
       else received.push_back(sig);
