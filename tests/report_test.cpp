@@ -496,13 +496,338 @@ Test(report, stop_time_is_gmtime_s_date_for_every_day) {
 // many to send in a test).
 Test(report, signals_dropped_saturates_at_the_32_bit_maximum) {
   Story st;
-  for (int i = 0; i < 16; i++) note(st, SIGUSR1);
-  note(st, SIGUSR1);
+  for (int i = 0; i < 16; i++) note(st, SIGUSR1, false);
+  note(st, SIGUSR1, false);
   cr_expect(st.nsigs == 16 && st.dropped == 1, "expected 16 listed and 1 counted, got %d and %u", st.nsigs,
             unsigned(st.dropped));
   st.dropped = decltype(st.dropped)(UINT32_MAX - 1);
-  note(st, SIGUSR1);
-  note(st, SIGUSR1);
+  note(st, SIGUSR1, false);
+  note(st, SIGUSR1, false);
   cr_expect(st.dropped == UINT32_MAX, "expected the count to stop at 4294967295, got %llu",
             (unsigned long long)st.dropped);
+}
+
+// ------------------------------------------- issue 21: where the report goes
+//
+// remit runs as root; the report's path may be in a volume the program (or
+// another user) can write.  A symbolic link there used to be followed: the
+// report emptied and overwrote the link's target (/etc/passwd), or created
+// a dangling link's target.  Now no link in any component is followed: one
+// warning, no report, the program runs and its status is remit's.  Every
+// target here is a scratch file standing in for a system one.
+
+namespace {
+
+const char kBusybox[] = "/bin/busybox";
+const char kStandIn[] = "root:x:0:0:root:/root:/bin/sh\nstand-in for /etc/passwd\n";
+
+void put_file(const std::string &path, const std::string &content) {
+  std::ofstream(path, std::ios::binary) << content;
+}
+
+void make_link(const std::string &target, const std::string &link) {
+  cr_assert(symlink(target.c_str(), link.c_str()) == 0, "symlink %s -> %s: %s", link.c_str(), target.c_str(),
+            strerror(errno));
+}
+
+std::string link_warning(const std::string &prefix, const std::string &path) {
+  return prefix + "cannot open the report file '" + path + "': a symbolic link is in the path (remit follows none)\n";
+}
+
+const char *mode_name(bool pid1) { return pid1 ? "as PID 1" : "as a wrapper"; }
+
+// A file that must come out of the run as it went in.
+struct Kept {
+  std::string path, content;
+};
+
+// remit --report `report` (from `cwd`) with a program that says "ran" and
+// exits 3: the status must be 3, the program must have run, stderr must
+// be the one warning, every `kept` file as it was (content and size) and
+// no `absent` path created.
+void expect_link_refused(const std::string &report, const std::string &cwd, const std::vector<Kept> &kept,
+                         const std::vector<std::string> &absent, bool pid1) {
+  t::Result r = t::run(Spec{{"remit", "--report", report, "--", kBusybox, "sh", "-c", "echo ran; exit 3"}, {}, pid1,
+                            "", cwd});
+  const char *how = mode_name(pid1);
+  cr_expect(r.exited && r.code == 3, "--report %s %s: expected the program's 3, got %d; stderr: %s", report.c_str(),
+            how, r.status(), r.err.c_str());
+  cr_expect(r.out == "ran\n", "--report %s %s: expected the program to run (\"ran\"), stdout: '%s'", report.c_str(),
+            how, r.out.c_str());
+  std::string want = link_warning("remit: ", report);
+  cr_expect(r.err == want, "--report %s %s: expected the one warning\n  %s  got stderr:\n  %s", report.c_str(), how,
+            want.c_str(), r.err.c_str());
+  for (const Kept &k : kept) {
+    struct stat st;
+    cr_expect(lstat(k.path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size == off_t(k.content.size()),
+              "--report %s %s: %s should be a regular file of %zu bytes still; it is %lld bytes (or gone)",
+              report.c_str(), how, k.path.c_str(), k.content.size(), (long long)st.st_size);
+    std::string now = t::slurp(k.path);
+    cr_expect(now == k.content, "--report %s %s: %s was changed; it holds: %.300s", report.c_str(), how,
+              k.path.c_str(), now.c_str());
+  }
+  for (const std::string &a : absent) {
+    struct stat st;
+    cr_expect(lstat(a.c_str(), &st) != 0, "--report %s %s: %s was created (a link's target must not be)",
+              report.c_str(), how, a.c_str());
+  }
+}
+
+// The stream the program and the report share: the program's line, then
+// one valid report line for which `check` holds.
+void expect_line_after(const std::string &got, const std::string &first, const std::string &check,
+                       const std::string &what) {
+  cr_assert(got.compare(0, first.size(), first) == 0,
+            "%s: expected the program's output '%s' first, kept; the stream holds: %.400s", what.c_str(),
+            first.c_str(), got.c_str());
+  std::string line = t::scratch() + "/line";
+  put_file(line, got.substr(first.size()));
+  expect_report(line, check);
+}
+
+}  // namespace
+
+Test(report, a_link_as_the_report_file_is_not_followed_and_its_target_is_untouched) {
+  for (bool pid1 : {false, true}) {
+    std::string dir = t::scratch(), passwd = dir + "/passwd";
+    put_file(passwd, kStandIn);
+    make_link(passwd, dir + "/report.json");
+    expect_link_refused(dir + "/report.json", "", {{passwd, kStandIn}}, {}, pid1);
+  }
+}
+
+Test(report, a_dangling_link_is_not_followed_and_its_target_is_not_created) {
+  for (bool pid1 : {false, true}) {
+    std::string dir = t::scratch();
+    make_link(dir + "/missing", dir + "/report.json");
+    expect_link_refused(dir + "/report.json", "", {}, {dir + "/missing"}, pid1);
+  }
+}
+
+Test(report, a_chain_of_links_is_not_followed) {
+  for (bool pid1 : {false, true}) {
+    std::string dir = t::scratch(), passwd = dir + "/passwd";
+    put_file(passwd, kStandIn);
+    make_link(passwd, dir + "/b");
+    make_link(dir + "/b", dir + "/a");
+    expect_link_refused(dir + "/a", "", {{passwd, kStandIn}}, {}, pid1);
+  }
+}
+
+// dirlink -> real: neither real/report.json (there) nor real/new.json
+// (not there) may be touched through it.
+Test(report, a_link_to_a_directory_on_the_way_is_not_followed) {
+  for (bool pid1 : {false, true}) {
+    std::string dir = t::scratch(), real = dir + "/real";
+    t::mkdirs(real);
+    put_file(real + "/report.json", kStandIn);
+    make_link(real, dir + "/dirlink");
+    expect_link_refused(dir + "/dirlink/report.json", "", {{real + "/report.json", kStandIn}}, {}, pid1);
+    expect_link_refused(dir + "/dirlink/new.json", "", {}, {real + "/new.json"}, pid1);
+  }
+}
+
+// From the working directory: report.json -> passwd, and sub -> real with
+// sub/report.json; the links' targets relative too.
+Test(report, a_relative_path_through_a_link_is_not_followed) {
+  for (bool pid1 : {false, true}) {
+    std::string dir = t::scratch(), passwd = dir + "/passwd", real = dir + "/real";
+    t::mkdirs(real);
+    put_file(passwd, kStandIn);
+    put_file(real + "/report.json", kStandIn);
+    make_link("passwd", dir + "/report.json");
+    make_link("real", dir + "/sub");
+    expect_link_refused("report.json", dir, {{passwd, kStandIn}}, {}, pid1);
+    expect_link_refused("sub/report.json", dir, {{real + "/report.json", kStandIn}}, {}, pid1);
+    expect_link_refused("./sub/new.json", dir, {}, {real + "/new.json"}, pid1);
+  }
+}
+
+// Under tini's name, REMIT_REPORT set: the warning in tini's words
+// ("[WARN  tini (PID)] "), the rest the same.
+Test(report, a_link_is_refused_under_the_tini_name_with_tinis_warning) {
+  std::string tini = t::as_name("tini");
+  for (bool pid1 : {false, true}) {
+    std::string dir = t::scratch(), passwd = dir + "/passwd", report = dir + "/report.json";
+    put_file(passwd, kStandIn);
+    make_link(passwd, report);
+    t::Proc p = t::start(Spec{{tini, "-s", "--", kBusybox, "sh", "-c", "echo ran; exit 3"}, {"REMIT_REPORT=" + report},
+                              pid1});
+    pid_t shown = pid1 ? 1 : p.pid;
+    t::Result r = p.wait();
+    cr_expect(r.exited && r.code == 3, "tini %s: expected the program's 3, got %d; stderr: %s", mode_name(pid1),
+              r.status(), r.err.c_str());
+    cr_expect(r.out == "ran\n", "tini %s: expected the program to run, stdout: '%s'", mode_name(pid1), r.out.c_str());
+    std::string want = link_warning("[WARN  tini (" + std::to_string(shown) + ")] ", report);
+    cr_expect(r.err == want, "tini %s: expected the one warning\n  %s  got stderr:\n  %s", mode_name(pid1),
+              want.c_str(), r.err.c_str());
+    cr_expect(t::slurp(passwd) == kStandIn, "tini %s: the link's target was changed: %.300s", mode_name(pid1),
+              t::slurp(passwd).c_str());
+  }
+}
+
+// What the refusal leaves alone: the names of remit's own streams, though
+// /dev/stdout, /dev/stderr and /dev/fd are links themselves, take the line
+// after the program's output, with no warning; a link of the test's own,
+// beside them, is refused.
+Test(report, only_links_are_refused_streams_named_through_dev_and_proc_still_get_the_line) {
+  for (bool pid1 : {false, true}) {
+    std::string dir = t::scratch(), passwd = dir + "/passwd";
+    put_file(passwd, kStandIn);
+    make_link(passwd, dir + "/report.json");
+    expect_link_refused(dir + "/report.json", "", {{passwd, kStandIn}}, {}, pid1);
+    for (const char *path : {"/dev/stdout", "/dev/stderr", "-", "/dev/fd/1", "/dev/fd/2", "/proc/self/fd/1",
+                             "/proc/self/fd/2"}) {
+      bool err = !strcmp(path, "-") || strstr(path, "err") || path[strlen(path) - 1] == '2';
+      t::Result r = t::run(Spec{{"remit", "--report", path, "--", kBusybox, "sh", "-c",
+                                 err ? "echo program line >&2; exit 4" : "echo program line; exit 4"},
+                                {}, pid1});
+      std::string what = std::string("--report ") + path + " " + mode_name(pid1);
+      cr_expect(r.exited && r.code == 4, "%s: expected 4, got %d; stderr: %s", what.c_str(), r.status(),
+                r.err.c_str());
+      cr_expect((err ? r.out : r.err).empty(), "%s: expected nothing on the other stream, got: %s", what.c_str(),
+                (err ? r.out : r.err).c_str());
+      expect_line_after(err ? r.err : r.out, "program line\n", "r['exit_status'] == 4 and r['code'] == 4", what);
+    }
+    // A descriptor above 2 that remit and the program share.
+    for (const char *path : {"/dev/fd/3", "/proc/self/fd/3"}) {
+      std::string log = t::scratch() + "/log";
+      std::vector<std::string> argv = {"/bin/sh", "-c", "exec \"$@\" 3>>\"$0\"", log};
+      if (pid1) argv.insert(argv.end(), {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc"});
+      argv.insert(argv.end(), {t::remit(), "--report", path, "--", kBusybox, "sh", "-c", "echo program line >&3; exit 4"});
+      t::Result r = t::run(Spec{argv});
+      std::string what = std::string("--report ") + path + " " + mode_name(pid1);
+      cr_expect(r.exited && r.code == 4 && r.err.empty(), "%s: expected 4 and no warning, got %d; stderr: %s",
+                what.c_str(), r.status(), r.err.c_str());
+      expect_line_after(t::slurp(log), "program line\n", "r['exit_status'] == 4", what);
+    }
+  }
+}
+
+// A plain file is still created when missing and replaced when there (a
+// longer old one leaves nothing behind); a link beside it is refused.
+Test(report, only_links_are_refused_a_plain_file_is_created_or_replaced) {
+  for (bool pid1 : {false, true}) {
+    std::string dir = t::scratch(), passwd = dir + "/passwd", file = dir + "/report.json";
+    put_file(passwd, kStandIn);
+    make_link(passwd, dir + "/link.json");
+    expect_link_refused(dir + "/link.json", "", {{passwd, kStandIn}}, {}, pid1);
+    t::Result r = t::run(Spec{{"remit", "--report", file, "--", kBusybox, "sh", "-c", "exit 3"}, {}, pid1});
+    cr_expect(r.exited && r.code == 3 && r.err.empty(), "a missing plain file %s: expected 3 and no warning, got %d: %s",
+              mode_name(pid1), r.status(), r.err.c_str());
+    cr_expect(t::exists(file), "a missing plain file %s: remit did not create it", mode_name(pid1));
+    expect_report(file, "r['exit_status'] == 3 and r['code'] == 3");
+    put_file(file, std::string(8000, 'x') + "\n");
+    r = t::run(Spec{{"remit", "--report", file, "--", kBusybox, "sh", "-c", "exit 5"}, {}, pid1});
+    cr_expect(r.exited && r.code == 5 && r.err.empty(), "an existing plain file %s: expected 5 and no warning, got %d: %s",
+              mode_name(pid1), r.status(), r.err.c_str());
+    expect_report(file, "r['exit_status'] == 5 and r['code'] == 5");
+  }
+}
+
+// As Kubernetes mounts /dev/termination-log: a host file bind-mounted on
+// the path (in a mount namespace of the run's own) is no link, and the
+// host file gets the line; a link to the same host file is refused.
+Test(report, a_file_bind_mount_gets_the_line_where_a_link_to_the_same_file_is_refused) {
+  for (bool pid1 : {false, true}) {
+    std::string host_dir = t::scratch(), host = host_dir + "/termination-log";
+    std::string dir = t::scratch(), target = dir + "/termination-log";
+    put_file(host, std::string(5000, 'o') + "\n");
+    put_file(target, "");
+    make_link(host, dir + "/link");
+    expect_link_refused(dir + "/link", "", {{host, std::string(5000, 'o') + "\n"}}, {}, pid1);
+    std::vector<std::string> argv = {"/usr/bin/unshare", "-m", "/bin/sh", "-c",
+                                     "mount --bind \"$0\" \"$1\" && shift && exec \"$@\"", host, target};
+    if (pid1) argv.insert(argv.end(), {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc"});
+    argv.insert(argv.end(), {t::remit(), "--report", target, "--", kBusybox, "sh", "-c", "exit 3"});
+    t::Result r = t::run(Spec{argv});
+    cr_expect(r.exited && r.code == 3 && r.err.empty(), "a bind mount %s: expected 3 and no warning, got %d: %s",
+              mode_name(pid1), r.status(), r.err.c_str());
+    expect_report(host, "r['exit_status'] == 3 and r['code'] == 3");
+    cr_expect(t::slurp(target).empty(), "a bind mount %s: the file under the mount was written: %.200s",
+              mode_name(pid1), t::slurp(target).c_str());
+  }
+}
+
+// Any other name of the file on descriptor 1 or 2 is that stream.  As PID
+// 1, /proc/1/fd/N is remit's own descriptor: reopened, it emptied the log
+// stdout went to and left only the line.  The harness sends stdout and
+// stderr to regular files (DIR/stdout, DIR/stderr).
+static void proc_1_fd_is_that_stream(int fd) {
+  std::string path = "/proc/1/fd/" + std::to_string(fd);
+  t::Result r = t::run(Spec{{"remit", "--report", path, "--", kBusybox, "sh", "-c",
+                             fd == 1 ? "echo program line; exit 4" : "echo program line >&2; exit 4"},
+                            {}, true});
+  cr_expect(r.exited && r.code == 4, "--report %s as PID 1: expected 4, got %d; stderr: %s", path.c_str(), r.status(),
+            r.err.c_str());
+  cr_expect((fd == 1 ? r.err : r.out).empty(), "--report %s as PID 1: expected nothing on the other stream, got: %s",
+            path.c_str(), (fd == 1 ? r.err : r.out).c_str());
+  expect_line_after(fd == 1 ? r.out : r.err, "program line\n",
+                    "r['exit_status'] == 4 and r['code'] == 4 and r['pid'] == 2", "--report " + path + " as PID 1");
+}
+
+// Also on a pipe: `remit --report /proc/1/fd/1 -- busybox echo hello | cat`.
+Test(report, proc_1_fd_1_as_pid1_is_stdout_and_the_line_follows_the_output) {
+  proc_1_fd_is_that_stream(1);
+  std::string out = t::scratch() + "/out";
+  t::Result r = t::run(Spec{{"/bin/sh", "-c",
+                             "/usr/bin/unshare --pid --fork --mount-proc \"$0\" --report /proc/1/fd/1 -- \"$2\" echo "
+                             "hello | cat > \"$1\"",
+                             t::remit(), out, kBusybox}});
+  cr_expect(r.exited && r.code == 0 && r.err.empty(), "on a pipe: expected 0 and no warning, got %d: %s", r.status(),
+            r.err.c_str());
+  expect_line_after(t::slurp(out), "hello\n", "r['exit_status'] == 0 and r['program'] == '" + std::string(kBusybox) +
+                    "' and r['args'] == ['echo', 'hello']", "--report /proc/1/fd/1 as PID 1 on a pipe");
+}
+
+Test(report, proc_1_fd_2_as_pid1_is_stderr_and_the_line_follows_the_output) { proc_1_fd_is_that_stream(2); }
+
+// The very file stdout (or stderr) was sent to, by its path: the line is
+// added after the program's output, which is kept.
+Test(report, the_log_file_stdout_or_stderr_goes_to_named_by_its_path_is_appended_to) {
+  for (bool pid1 : {false, true})
+    for (int fd : {1, 2}) {
+      std::string dir = t::scratch(), log = dir + (fd == 1 ? "/stdout" : "/stderr");
+      t::Result r = t::run(Spec{{"remit", "--report", log, "--", kBusybox, "sh", "-c",
+                                 fd == 1 ? "echo program line; exit 4" : "echo program line >&2; exit 4"},
+                                {}, pid1, "", "", dir});
+      std::string what = "--report " + log + " " + mode_name(pid1);
+      cr_expect(r.exited && r.code == 4, "%s: expected 4, got %d; stderr: %s", what.c_str(), r.status(),
+                r.err.c_str());
+      cr_expect((fd == 1 ? r.err : r.out).empty(), "%s: expected nothing on the other stream, got: %s", what.c_str(),
+                (fd == 1 ? r.err : r.out).c_str());
+      expect_line_after(fd == 1 ? r.out : r.err, "program line\n", "r['exit_status'] == 4 and r['code'] == 4", what);
+    }
+}
+
+// A FIFO whose reader (the test) holds it open but reads nothing, filled
+// to the brim beforehand (4096 bytes of room, 4096 written): the write
+// would block, and remit does not wait.  The warning says so, in words
+// (it said "error 95"); the status is the program's; the FIFO holds the
+// filler and not a byte of the line.
+Test(report, a_full_fifo_is_said_to_be_full_and_remit_does_not_wait) {
+  std::string fifo = t::scratch() + "/fifo";
+  cr_assert(mkfifo(fifo.c_str(), 0644) == 0, "mkfifo %s failed", fifo.c_str());
+  int rd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  cr_assert(rd >= 0, "cannot open the FIFO for reading: %s", strerror(errno));
+  int size = fcntl(rd, F_SETPIPE_SZ, 4096);
+  cr_assert(size == 4096, "F_SETPIPE_SZ 4096 gave %d (%s)", size, strerror(errno));
+  int wr = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  cr_assert(wr >= 0, "cannot open the FIFO for writing: %s", strerror(errno));
+  std::string filler(4096, 'f');
+  cr_assert(write(wr, filler.data(), filler.size()) == ssize_t(filler.size()), "could not fill the FIFO");
+  cr_assert(write(wr, "f", 1) < 0 && errno == EAGAIN, "the FIFO is not full after 4096 bytes");
+  t::Result r = t::run_within(Spec{{"remit", "--report", fifo, "--", kBusybox, "sh", "-c", "exit 3"}}, 20);
+  cr_expect(!r.hung, "remit waited on the full FIFO (killed after 20 s); stderr: %s", r.err.c_str());
+  cr_expect(r.exited && r.code == 3, "expected the program's 3, got %s; stderr: %s", r.describe().c_str(),
+            r.err.c_str());
+  std::string want = "remit: cannot write the report file '" + fifo + "': it is full (remit does not wait)\n";
+  cr_expect(r.err == want, "expected the one warning\n  %s  got stderr:\n  %s", want.c_str(), r.err.c_str());
+  std::string held;
+  char buf[8192];
+  for (ssize_t got; (got = read(rd, buf, sizeof buf)) > 0;) held.append(buf, size_t(got));
+  close(wr);
+  close(rd);
+  cr_expect(held == filler, "expected the FIFO to hold the 4096 bytes of filler alone, it held %zu bytes: ...%.200s",
+            held.size(), held.size() > 200 ? held.c_str() + held.size() - 200 : held.c_str());
 }
