@@ -906,11 +906,17 @@ void run_one(const Input &in) {
   // first, then the rest lowest first.
   if (started && !killed_by && in.late) {
     // A standard signal pending already is not queued again: the first
-    // sender is the one remit sees.
+    // sender is the one remit sees.  A stop signal sent discards a pending
+    // SIGCONT, and SIGCONT the stop signals (the kernel's prepare_signal).
+    const SigSet stops = remap::bit(SIGTSTP) | remap::bit(SIGTTIN) | remap::bit(SIGTTOU);
     SigSet late = 0, first = 0;
     for (size_t i = in.events.size() - in.late; i < in.events.size(); i++) {
       const Event &ev = in.events[i];
-      if (!raised_late(who, ev.sig) || (first & remap::bit(ev.sig))) continue;
+      if (!raised_late(who, ev.sig)) continue;
+      SigSet flushed = ev.sig == SIGCONT ? stops : (stops & remap::bit(ev.sig)) ? remap::bit(SIGCONT) : SigSet(0);
+      late &= ~flushed;
+      first &= ~flushed;
+      if (first & remap::bit(ev.sig)) continue;
       first |= remap::bit(ev.sig);
       if (!(ev.self && ev.sig != SIGHUP && ev.sig != SIGCONT)) late |= remap::bit(ev.sig);
     }
