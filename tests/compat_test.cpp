@@ -1302,3 +1302,327 @@ Test(compat, fork_failure_as_each_peer) {
   }
   compare(cases);
 }
+// ------------------------------------------- the terminal given back (wrapper)
+
+namespace {
+
+// Where a script that reads from its terminal stands: the leader of the
+// terminal's session (setsid -c, docker exec -it), or a job that an
+// interactive shell put in a process group of its own and made the
+// foreground, the shell staying the session's leader (a script started
+// from a login shell on a terminal).
+enum class Script { kLeader, kJob };
+
+const char *where_name(Script w) {
+  return w == Script::kLeader ? "the terminal's session leader" : "a job of an interactive shell";
+}
+
+// What the script met at its `read`, once the command before it ended.
+struct AtTheRead {
+  std::string ended;  // "ended N": the status the script saw; "" if it never said
+  std::string how;    // "read hello", "read '...'", "stopped at its read (State T)", ...
+  pid_t fg = -1, script_group = -1;  // the terminal's foreground group and the script's then
+  int status = -1;    // how the script's run ended (ours: the leader's), as a shell reports it
+  std::string shown;  // everything the terminal showed, \r dropped
+};
+
+// The script `"$@"; echo "ended $?"; read x; echo "got:$x"` running the
+// command `cmd`, on a new pty that is its controlling terminal, with the
+// foreground.  Once it says "ended" (the command is over, the read comes
+// next), "hello" is typed on the terminal (the line waits there for the
+// read), and the script must echo it.  Every wait is bounded; a script
+// stopped at its read (State T: SIGTTIN, it is a background job now) is
+// told as soon as it stops.
+AtTheRead read_after(const std::vector<std::string> &cmd, Script where, double limit = 20) {
+  int master, slave;
+  cr_assert(openpty(&master, &slave, nullptr, nullptr, nullptr) == 0, "openpty failed: %s", strerror(errno));
+  std::vector<std::string> args = {"/bin/sh", "-c", "\"$@\"; echo \"ended $?\"; read x; echo \"got:$x\"", "sh"};
+  args.insert(args.end(), cmd.begin(), cmd.end());
+  std::vector<char *> argv;
+  for (std::string &a : args) argv.push_back(&a[0]);
+  argv.push_back(nullptr);
+  t::leave_nothing_behind();
+  pid_t pid = fork();
+  cr_assert(pid >= 0, "fork failed");
+  if (pid == 0) {
+    t::reset_signals();
+    close(master);
+    // A session of its own with the pty as its controlling terminal: its
+    // group, the session's, has the foreground.
+    if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) _exit(122);
+    if (where == Script::kJob) {
+      pid_t script = fork();
+      if (script < 0) _exit(123);
+      if (script > 0) {  // the interactive shell: waits for its job, stays the leader
+        close(slave);
+        int st = 0;
+        while (waitpid(script, &st, 0) < 0 && errno == EINTR) {}
+        _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+      }
+      // The job: a group of its own, made the foreground as a shell does
+      // it (SIGTTOU blocked: it asks from the background).
+      uint64_t ttou = 1ULL << (SIGTTOU - 1), none = 0;
+      syscall(SYS_rt_sigprocmask, SIG_BLOCK, &ttou, nullptr, sizeof ttou);
+      if (setpgid(0, 0) < 0 || tcsetpgrp(slave, getpid()) < 0) _exit(124);
+      syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none);
+    }
+    dup2(slave, 0), dup2(slave, 1), dup2(slave, 2);
+    for (int fd = 3; fd < 1024; fd++) close(fd);
+    execv(argv[0], argv.data());
+    _exit(121);
+  }
+  close(slave);
+  AtTheRead at;
+  // Reads what the terminal shows until `done` holds; false past the limit.
+  auto watch = [&](auto done) {
+    char buf[4096];
+    for (double end = t::now() + limit; t::now() < end;) {
+      if (done()) return true;
+      pollfd pf = {master, POLLIN, 0};
+      if (poll(&pf, 1, 10) <= 0) continue;
+      ssize_t n = read(master, buf, sizeof buf);
+      if (n <= 0) return done();  // EIO: the terminal's last holder is gone
+      for (ssize_t i = 0; i < n; i++)
+        if (buf[i] != '\r') at.shown += buf[i];
+    }
+    return done();
+  };
+  // The whole line of what the terminal showed that starts with `mark`.
+  auto line_from = [&](const std::string &mark, std::string *line) {
+    size_t from = at.shown.find(mark), nl;
+    if (from == std::string::npos || (nl = at.shown.find('\n', from)) == std::string::npos) return false;
+    *line = at.shown.substr(from, nl - from);
+    return true;
+  };
+  pid_t script = -1;
+  if (!watch([&] { return line_from("ended ", &at.ended); })) {
+    at.how = "the script never said \"ended\" within " + std::to_string(int(limit)) + "s";
+  } else {
+    // The script: the shell started here, or the job of the one started here.
+    if (where == Script::kLeader) script = pid;
+    else if (std::vector<pid_t> c = t::children(pid); !c.empty()) script = c[0];
+    ioctl(master, TIOCGPGRP, &at.fg);  // on the master: the slave's foreground group
+    at.script_group = getpgid(script);
+    cr_assert(write(master, "hello\n", 6) == 6, "could not type on the pty: %s", strerror(errno));
+    std::string got;
+    bool stopped = false;
+    watch([&] { return line_from("got:", &got) || (stopped = state_of(script) == 'T'); });
+    at.how = !got.empty() ? (got == "got:hello" ? "read hello" : "read '" + got.substr(4) + "'")
+             : stopped    ? "stopped at its read (State T)"
+                          : "no line read within " + std::to_string(int(limit)) + "s";
+  }
+  // A script that read no line (stopped, or never there) is killed with
+  // its leader; the end of the run is bounded.
+  if (at.how.compare(0, 5, "read ") != 0) {
+    if (script > 0) kill(script, SIGKILL);
+    kill(pid, SIGKILL);
+  }
+  int st = 0;
+  pid_t done = 0;
+  for (double end = t::now() + limit; t::now() < end && (done = waitpid(pid, &st, WNOHANG)) == 0;) t::sleep_s(0.002);
+  if (done != pid) kill(pid, SIGKILL), waitpid(pid, &st, 0);
+  at.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  close(master);
+  return at;
+}
+
+std::string joined(const std::vector<std::string> &v) {
+  std::string s;
+  for (const std::string &a : v) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+// A script on a terminal ran the init command `cmd`, which ended with the
+// status `ended` ("ended 0"); the script must then read the line typed on
+// the terminal, wherever it stands (leader or job), and end with 0.
+void expect_terminal_back(const std::vector<std::string> &cmd, const std::string &ended) {
+  for (Script where : {Script::kLeader, Script::kJob}) {
+    AtTheRead at = read_after(cmd, where);
+    cr_expect(at.ended == ended && at.how == "read hello" && at.status == 0,
+              "a script (%s) ran `%s`, then read from its terminal: expected \"%s\", the line typed read "
+              "(read hello) and the script's end 0; got \"%s\", %s, end %d.  (State T: stopped by SIGTTIN, a "
+              "background job; read '': its read failed, as with EIO in an orphaned background group.)  The "
+              "terminal's foreground group then was %d (0: a group now gone), the script's %d; the terminal "
+              "showed:\n%s",
+              where_name(where), joined(cmd).c_str(), ended.c_str(), at.ended.c_str(), at.how.c_str(), at.status,
+              int(at.fg), int(at.script_group), at.shown.c_str());
+  }
+}
+
+// What the real peer does in the same place, as a note (not a failure:
+// the difference is deliberate, and a later peer may fix it).
+void note_the_peer(const std::vector<std::string> &cmd, const std::string &remit_name) {
+  for (Script where : {Script::kLeader, Script::kJob}) {
+    AtTheRead at = read_after(cmd, where);
+    if (at.how != "read hello")
+      fprintf(stderr, "[NOTE] %s, as %s: %s, \"%s\"; remit as %s gives the terminal back\n", joined(cmd).c_str(),
+              where_name(where), at.how.c_str(), at.ended.c_str(), remit_name.c_str());
+  }
+}
+
+}  // namespace
+
+// remit, a wrapper (not PID 1) on a terminal, puts its program in a process
+// group of its own and gives it the terminal's foreground, so that Ctrl-C
+// reaches the program.  When remit ends, the group that had the terminal
+// when it started has it again: the script that ran it reads from the
+// terminal next.  (remit 0.2.0 never took it back: the script, now a
+// background group, was stopped by SIGTTIN at its read as a job of an
+// interactive shell ("[1]+ Stopped"); as the session's leader, an orphaned
+// group, its read failed with EIO and it read nothing.)
+Test(compat, wrapper_gives_the_terminal_back_when_the_program_exits) {
+  expect_terminal_back({t::remit(), "--", "true"}, "ended 0");
+  expect_terminal_back({t::remit(), "--", "/bin/sh", "-c", "exit 3"}, "ended 3");
+}
+
+// The same when the program is killed by a signal and remit, a wrapper,
+// dies by the same signal: the terminal is given back first.
+Test(compat, wrapper_gives_the_terminal_back_when_it_dies_by_the_programs_signal) {
+  expect_terminal_back({t::remit(), "--", "/bin/sh", "-c", "kill -TERM $$"}, "ended 143");
+  expect_terminal_back({t::remit(), "--", "/bin/sh", "-c", "kill -KILL $$"}, "ended 137");
+}
+
+// Under every name.  tini 0.19 has the defect itself: its child takes the
+// terminal (tcsetpgrp in isolate_child) and tini never gives it back, so
+// the real tini leaves the same script stopped at its read (a job) or
+// reading nothing (the leader); remit as tini gives it back (a note shows
+// the real tini's outcome on each run).
+Test(compat, tini_gives_the_terminal_back_unlike_tini_0_19) {
+  std::string tini = t::as_name("tini");
+  expect_terminal_back({tini, "-s", "--", "true"}, "ended 0");
+  expect_terminal_back({tini, "-s", "--", "/bin/sh", "-c", "kill -TERM $$"}, "ended 143");  // tini exits 128+15
+  expect_terminal_back({tini, "--", "true"}, "ended 0");  // with the three-line warning on the terminal
+  note_the_peer({real_binary("tini"), "-s", "--", "true"}, "tini");
+}
+
+// catatonit too gives its child a group of its own and the terminal, and
+// (0.1.7) never takes it back: the real one leaves the script stopped.
+Test(compat, catatonit_gives_the_terminal_back_unlike_catatonit) {
+  std::string catatonit = t::as_name("catatonit");
+  expect_terminal_back({catatonit, "--", "true"}, "ended 0");
+  expect_terminal_back({catatonit, "-g", "--", "/bin/sh", "-c", "kill -TERM $$"}, "ended 143");
+  note_the_peer({real_binary("catatonit"), "--", "true"}, "catatonit");
+}
+
+// dumb-init -c keeps its child in its own group, and the foreground stays
+// where it was (as with the real dumb-init): nothing to give back.  With
+// REMIT_GROUP=1 the -c child gets a group of its own and the terminal, and
+// remit gives it back when it ends.  Without -c (a session for the child)
+// the child cannot take a terminal that is another session's, and the
+// script keeps it.
+Test(compat, dumb_init_single_child_gives_the_terminal_back) {
+  std::string dumb_init = t::as_name("dumb-init");
+  expect_terminal_back({"/usr/bin/env", "REMIT_GROUP=1", dumb_init, "-c", "true"}, "ended 0");
+  expect_terminal_back({"/usr/bin/env", "REMIT_GROUP=1", dumb_init, "-c", "/bin/sh", "-c", "kill -TERM $$"},
+                       "ended 143");
+  // what else gives the -c child a group: --wait-all (to find what it
+  // leaves in it) and --signal-all (which signals it)
+  expect_terminal_back({"/usr/bin/env", "REMIT_WAIT_ALL=1", dumb_init, "-c", "true"}, "ended 0");
+  expect_terminal_back({"/usr/bin/env", "REMIT_SIGNAL_ALL=1", dumb_init, "-c", "true"}, "ended 0");
+  expect_terminal_back({dumb_init, "-c", "true"}, "ended 0");
+  expect_terminal_back({dumb_init, "true"}, "ended 0");
+}
+
+// ------------------------------------- LISTEN_PID, catatonit's rewrite
+
+namespace {
+
+// The init `init_argv` (PID 1 of a new PID namespace, or a wrapper) run
+// with exactly the environment `envp`, duplicate entries and all (setenv,
+// and so t::start and env(1), cannot make them), in the order given.  An
+// entry "LISTEN_PID=@init" names the init: 1 as PID 1, else the pid of the
+// process that execs it.  Its program prints its pid and the environment
+// it was given (its own /proc/PID/environ, as execve passed it: the shell
+// neither sorts nor merges that).  Returns, as comparable text, the
+// status, the entries one a line (LISTEN_PID=<program> where the value is
+// the program's pid, LISTEN_PID=<init> where the init's), and stderr.
+std::string environment_given(const std::string &init, const std::vector<std::string> &envp, bool pid1) {
+  std::vector<std::string> args = {init, "--", "/bin/sh", "-c", "echo pid=$$; cat /proc/$$/environ; exit 0"};
+  if (pid1) args = t::as_pid1(args);
+  std::string dir = t::scratch(), out_path = dir + "/stdout", err_path = dir + "/stderr";
+  t::leave_nothing_behind();
+  pid_t pid = fork();
+  cr_assert(pid >= 0, "fork failed");
+  if (pid == 0) {
+    setpgid(0, 0);
+    t::reset_signals();
+    std::vector<std::string> env = envp;
+    for (std::string &e : env)
+      if (e == "LISTEN_PID=@init") e = "LISTEN_PID=" + std::to_string(pid1 ? 1 : getpid());
+    std::vector<char *> argv, envv;
+    for (std::string &a : args) argv.push_back(&a[0]);
+    for (std::string &e : env) envv.push_back(&e[0]);
+    argv.push_back(nullptr), envv.push_back(nullptr);
+    int in = open("/dev/null", O_RDONLY);
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(in, 0), dup2(out, 1), dup2(err, 2);
+    for (int fd = 3; fd < 1024; fd++) close(fd);
+    execve(argv[0], argv.data(), envv.data());
+    _exit(121);
+  }
+  t::Result r = t::reap(pid, 20);
+  std::string out = t::slurp(out_path), err = t::slurp(err_path);
+  cr_assert(!r.hung, "%s did not end within 20s; stdout: %s; stderr: %s", joined(args).c_str(), out.c_str(),
+            err.c_str());
+  t::expect_no_sanitizer_report();
+  std::string program, text = "status " + std::to_string(r.status()) + "\n--- the program's environment\n";
+  size_t nl = out.find('\n');
+  if (out.compare(0, 4, "pid=") == 0 && nl != std::string::npos) program = out.substr(4, nl - 4);
+  else text += "(no pid line: " + out + ")\n";
+  std::string init_value = pid1 ? "1" : std::to_string(pid);
+  for (size_t at = nl == std::string::npos ? out.size() : nl + 1, end; at < out.size(); at = end + 1) {
+    if ((end = out.find('\0', at)) == std::string::npos) end = out.size();
+    std::string entry = out.substr(at, end - at);
+    if (entry == "LISTEN_PID=" + program) entry = "LISTEN_PID=<program>";
+    else if (entry == "LISTEN_PID=" + init_value) entry = "LISTEN_PID=<init>";
+    text += entry + "\n";
+  }
+  return text + "--- stderr\n" + mask_pids(err);
+}
+
+}  // namespace
+
+// catatonit's part in socket activation: a LISTEN_PID that names the init
+// becomes the program's pid for the program, as catatonit does it in its
+// child, with getenv("LISTEN_PID"), strtol and setenv(..., 1).  getenv
+// reads the first LISTEN_PID entry and glibc's setenv replaces that one
+// only, so with two entries only the first is ever looked at and
+// changed: the second is passed on as it was, and a first entry that does
+// not name the init (5, x) leaves both alone.  Checked against the real
+// catatonit (0.1.7 here) run the same way, as PID 1 and as a wrapper.
+// (remit 0.2.0 rewrote every LISTEN_PID entry naming it, and put back only
+// the last in its own environment: the program got LISTEN_PID=<program>
+// twice, or the second rewritten when the first named someone else.)
+Test(compat, catatonit_rewrites_only_the_first_listen_pid) {
+  struct {
+    std::vector<std::string> listen;  // the LISTEN_PID entries, in order
+    std::vector<std::string> seen;    // what the program must get
+  } cases[] = {
+      {{"LISTEN_PID=@init", "LISTEN_PID=@init"}, {"LISTEN_PID=<program>", "LISTEN_PID=<init>"}},
+      {{"LISTEN_PID=@init", "LISTEN_PID=01"}, {"LISTEN_PID=<program>", "LISTEN_PID=01"}},
+      {{"LISTEN_PID=5", "LISTEN_PID=@init"}, {"LISTEN_PID=5", "LISTEN_PID=<init>"}},
+      {{"LISTEN_PID=x", "LISTEN_PID=@init"}, {"LISTEN_PID=x", "LISTEN_PID=<init>"}},
+      // not LISTEN_PID entries, for getenv: the first LISTEN_PID= is the third
+      {{"LISTEN_PID", "LISTEN_PIDS=1", "LISTEN_PID=@init", "LISTEN_PID=@init"},
+       {"LISTEN_PID", "LISTEN_PIDS=1", "LISTEN_PID=<program>", "LISTEN_PID=<init>"}},
+  };
+  std::string ours = t::as_name("catatonit"), dir = t::scratch(), real = dir + "/catatonit";
+  cr_assert(symlink(real_binary("catatonit").c_str(), real.c_str()) == 0, "symlink %s", real.c_str());
+  for (bool pid1 : {true, false})
+    for (auto &c : cases) {
+      std::vector<std::string> envp = {"PATH=/usr/bin:/bin", "LISTEN_FDS=1"};
+      envp.insert(envp.end(), c.listen.begin(), c.listen.end());
+      envp.push_back("LISTEN_FDNAMES=web");
+      std::string expected = "status 0\n--- the program's environment\nPATH=/usr/bin:/bin\nLISTEN_FDS=1\n";
+      for (const std::string &e : c.seen) expected += e + "\n";
+      expected += "LISTEN_FDNAMES=web\n--- stderr\n";
+      std::string theirs = environment_given(real, envp, pid1), mine = environment_given(ours, envp, pid1);
+      std::string given = std::regex_replace(joined(envp), std::regex("@init"), pid1 ? "1" : "<the init's pid>");
+      cr_expect(mine == theirs, "catatonit%s with the environment %s\n===== real catatonit:\n%s===== remit as "
+                "catatonit:\n%s", pid1 ? " as PID 1" : "", given.c_str(), theirs.c_str(), mine.c_str());
+      cr_expect(mine == expected, "catatonit%s with the environment %s: expected\n%sgot\n%s",
+                pid1 ? " as PID 1" : "", given.c_str(), expected.c_str(), mine.c_str());
+    }
+}
+
