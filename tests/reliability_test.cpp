@@ -628,3 +628,479 @@ Test(reliability, sigpipe_from_remits_own_message_is_not_forwarded, .timeout = 6
     cr_expect(access(marker.c_str(), F_OK) == 0, "%s: the child did not finish (killed by a forwarded SIGPIPE?)", mode);
   }
 }
+
+// =========================================== reliability: 0.2.0's lost ends
+//
+// Four ways 0.2.0 hung, or lost a signal or a process, each as a wrapper and
+// as PID 1: no descriptor left for the signalfd; a stop signal that came
+// with the child's end; dumb-init -c with --wait-all; a stop signal during
+// --wait-all.  A hang is a failure here, never a hung run: every wait has
+// a limit well below the test's timeout.
+
+namespace lost {
+
+// The state letter of /proc/PID/status (R, S, T, Z...); 0 once pid is gone.
+inline char state(pid_t pid) {
+  std::string s = t::status_field(pid, "State");
+  return s.empty() ? 0 : s[0];
+}
+
+// When pid started (field 22 of /proc/PID/stat, clock ticks since boot):
+// with the pid it names one process, "" once that one is reaped.
+inline std::string start_time(pid_t pid) {
+  std::string stat = t::slurp("/proc/" + std::to_string(pid) + "/stat");
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 > stat.size()) return "";
+  std::istringstream in(stat.substr(paren + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && in >> field; i++) {}
+  return field;
+}
+
+inline uint64_t sig_bit(int sig) { return 1ULL << (sig - 1); }
+inline uint64_t ignored(pid_t pid) { return strtoull(t::status_field(pid, "SigIgn").c_str(), nullptr, 16); }
+
+// What pid is doing, for failure messages: its state and where it sleeps.
+inline std::string doing(pid_t pid) {
+  std::string wchan = t::slurp("/proc/" + std::to_string(pid) + "/wchan");
+  return "state '" + t::status_field(pid, "State") + "', wchan '" + wchan + "'";
+}
+
+// The descriptors pid has open above 2, whether fd N (0-2) is open, and
+// its soft RLIMIT_NOFILE.
+inline int fds_above_stdio(pid_t pid) {
+  int n = 0;
+  std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  if (DIR *d = opendir(dir.c_str())) {
+    while (dirent *e = readdir(d))
+      if (e->d_name[0] != '.' && atoi(e->d_name) > 2) n++;
+    closedir(d);
+  }
+  return n;
+}
+inline bool fd_open(pid_t pid, int fd) { return t::exists("/proc/" + std::to_string(pid) + "/fd/" + std::to_string(fd)); }
+inline long nofile_limit(pid_t pid) {
+  std::istringstream in(t::slurp("/proc/" + std::to_string(pid) + "/limits"));
+  std::string line;
+  while (std::getline(in, line))
+    if (line.compare(0, 14, "Max open files") == 0) return atol(line.c_str() + 14);
+  return -1;
+}
+
+// The ways remit can be left with no descriptor to spare for a signalfd:
+// RLIMIT_NOFILE (soft and hard) set by prlimit, which execs remit, to what
+// is open.  busybox sh, static, sets up the descriptors before prlimit.
+struct NoFds {
+  const char *what;
+  const char *shell;  // busybox sh -c SHELL sh prlimit ... remit ...
+  int limit;
+  bool stdin_closed;
+};
+inline const NoFds kNoFds[] = {
+    {"0-2 open, RLIMIT_NOFILE 3", "exec \"$@\"", 3, false},
+    // The signalfd gets fd 0 and must move above 2: no room there either.
+    {"stdin closed, 1-2 open, RLIMIT_NOFILE 3", "exec \"$@\" 0<&-", 3, true},
+    // A parent that leaked descriptors up to its limit.
+    {"0-39 open (37 leaked by the parent), RLIMIT_NOFILE 40",
+     "i=3; while [ $i -lt 40 ]; do eval \"exec $i</dev/null\"; i=$((i+1)); done; exec \"$@\"", 40, false},
+};
+
+// `bin` (remit, or a symlink to it) with args, short of descriptors as `c` says.
+inline Spec without_fds(const NoFds &c, const std::string &bin, const std::vector<std::string> &args, bool pid1,
+                        const std::string &dir = "") {
+  std::string n = std::to_string(c.limit);
+  Spec s;
+  s.argv = {"/bin/busybox", "sh", "-c", c.shell, "sh", "/usr/bin/prlimit", "--nofile=" + n + ":" + n, bin};
+  s.argv.insert(s.argv.end(), args.begin(), args.end());
+  s.pid1 = pid1;
+  s.dir = dir;
+  return s;
+}
+
+// "" if remit (init) really has no descriptor to spare above stdio, as `c`
+// meant; else what is wrong with the test's set-up.
+inline std::string short_of_fds(pid_t init, const NoFds &c) {
+  long limit = nofile_limit(init);
+  int above = fds_above_stdio(init);
+  if (limit != c.limit || above != c.limit - 3 || fd_open(init, 0) == c.stdin_closed || !fd_open(init, 1) ||
+      !fd_open(init, 2))
+    return "remit has RLIMIT_NOFILE " + std::to_string(limit) + ", " + std::to_string(above) +
+           " descriptors above 2, fd 0 " + (fd_open(init, 0) ? "open" : "closed") + ": not what '" + c.what +
+           "' means";
+  return "";
+}
+
+// Waits until remit (init) waits for signals and its child has exec'd; ""
+// or what did not happen.  0.2.0 short of descriptors never waits: it
+// spins reading fd -1.
+inline std::string until_remit_waits(t::Proc &p, pid_t *child = nullptr) {
+  pid_t init = p.init_pid();
+  pid_t c = p.child_pid();
+  if (child) *child = c;
+  if (!t::eventually([&] { return t::waiting_for_signals(init); }, 10))
+    return "remit never waited for signals within 10 s (" + doing(init) + ")";
+  return "";
+}
+
+inline const char *kSignalfdWarning = "cannot open a signalfd: Too many open files; waiting for signals with sigtimedwait";
+
+// "" if stderr is the one warning line, with `prefix`, that remit had no
+// signalfd.  With stdin closed the reason may be another (the move above
+// 2 failed): only the beginning and the end are checked then.
+inline std::string one_signalfd_warning(const std::string &err, const std::string &prefix, bool any_reason) {
+  size_t at = err.find("cannot open a signalfd");
+  if (at == std::string::npos) return "no warning that the signalfd could not be opened";
+  if (err.find("cannot open a signalfd", at + 1) != std::string::npos) return "the warning more than once";
+  size_t bol = err.rfind('\n', at);
+  bol = bol == std::string::npos ? 0 : bol + 1;
+  size_t eol = err.find('\n', at);
+  if (eol == std::string::npos) return "the warning without its newline";
+  std::string line = err.substr(bol, eol - bol), head = line.substr(0, at - bol), body = line.substr(at - bol);
+  if (head.compare(0, prefix.size(), prefix) != 0) return "the warning without the prefix '" + prefix + "'";
+  if (any_reason) {
+    static const std::string tail = "; waiting for signals with sigtimedwait";
+    if (body.compare(0, 24, "cannot open a signalfd: ") != 0 || body.size() < tail.size() ||
+        body.compare(body.size() - tail.size(), tail.size(), tail) != 0)
+      return "the warning reads '" + line + "'";
+  } else if (body != kSignalfdWarning) {
+    return "the warning reads '" + line + "'";
+  }
+  return "";
+}
+
+}  // namespace lost
+
+// 0.2.0 spun at 100% CPU reading fd -1 and never returned.
+Test(reliability, without_a_descriptor_for_a_signalfd_remit_warns_once_and_returns_the_childs_status,
+     .timeout = 300) {
+  for (const lost::NoFds &c : lost::kNoFds)
+    for (bool pid1 : {false, true}) {
+      const char *mode = pid1 ? "as PID 1" : "as wrapper";
+      // With stdin closed, the child must not find the signalfd (or anything) on fd 0.
+      std::string script = c.stdin_closed ? "[ -e /proc/self/fd/0 ] && exit 4; exit 3" : "exit 3";
+      t::Result r = t::run_within(lost::without_fds(c, t::remit(), {"--", "/bin/busybox", "sh", "-c", script}, pid1), 20);
+      cr_assert(r.exited && r.code == 3, "%s, %s: the child exits 3; remit gave %s; stderr: %s", mode, c.what,
+                r.describe().c_str(), r.err.c_str());
+      std::string bad = lost::one_signalfd_warning(r.err, "remit: ", c.stdin_closed);
+      cr_assert(bad.empty() && t::newlines(r.err) == 1, "%s, %s: expected one line on stderr, 'remit: %s'; %s: '%s'",
+                mode, c.what, lost::kSignalfdWarning, bad.c_str(), r.err.c_str());
+    }
+}
+
+// TERM is still taken and passed on, and the rules still see it.
+Test(reliability, without_a_descriptor_for_a_signalfd_term_reaches_the_child_and_the_rules, .timeout = 300) {
+  for (const lost::NoFds &c : lost::kNoFds)
+    for (bool pid1 : {false, true})
+      for (bool rule : {false, true}) {
+        const char *mode = pid1 ? "as PID 1" : "as wrapper";
+        std::vector<std::string> args = {"--", "/bin/busybox", "sleep", "30"};
+        if (rule) args.insert(args.begin(), {"-m", "TERM@TERM=0"});
+        t::Proc p = t::start(lost::without_fds(c, t::remit(), args, pid1));
+        std::string bad = lost::until_remit_waits(p);
+        cr_assert(bad.empty(), "%s, %s: %s", mode, c.what, bad.c_str());
+        pid_t init = p.init_pid();
+        bad = lost::short_of_fds(init, c);
+        cr_assert(bad.empty(), "%s, %s: %s", mode, c.what, bad.c_str());
+        kill(init, SIGTERM);
+        t::Result r = p.wait(20, false);
+        if (rule)
+          cr_assert(r.exited && r.code == 0, "%s, %s, -m TERM@TERM=0: TERM should end sleep and the rule give 0; got %s",
+                    mode, c.what, r.describe().c_str());
+        else if (pid1)
+          cr_assert(r.exited && r.code == 143, "%s, %s: TERM should end sleep and remit exit 143; got %s", mode,
+                    c.what, r.describe().c_str());
+        else
+          cr_assert(!r.hung && !r.exited && r.sig == SIGTERM,
+                    "%s, %s: TERM should end sleep and remit die by TERM like it; got %s", mode, c.what,
+                    r.describe().c_str());
+      }
+}
+
+// Deadlines without a signalfd: the grace period (-t) and --stop-delay
+// still expire, not sooner than set and long before the run's limit.
+Test(reliability, without_a_descriptor_for_a_signalfd_the_grace_period_and_the_stop_delay_expire, .timeout = 300) {
+  for (const lost::NoFds &c : lost::kNoFds)
+    for (bool pid1 : {false, true})
+      for (bool grace : {true, false}) {
+        std::string mode = std::string(pid1 ? "as PID 1" : "as wrapper") + ", " + c.what +
+                           (grace ? ", -t 1s, a child that ignores TERM" : ", --stop-delay 1s");
+        std::vector<std::string> args =
+            grace ? std::vector<std::string>{"-t", "1s", "--", "/bin/busybox", "sh", "-c",
+                                             "trap '' TERM; exec /bin/busybox sleep 30"}
+                  : std::vector<std::string>{"--stop-delay", "1s", "--", "/bin/busybox", "sleep", "30"};
+        t::Proc p = t::start(lost::without_fds(c, t::remit(), args, pid1));
+        pid_t child;
+        std::string bad = lost::until_remit_waits(p, &child);
+        cr_assert(bad.empty(), "%s: %s", mode.c_str(), bad.c_str());
+        pid_t init = p.init_pid();
+        bad = lost::short_of_fds(init, c);
+        cr_assert(bad.empty(), "%s: %s", mode.c_str(), bad.c_str());
+        if (grace)
+          cr_assert(t::eventually([&] { return lost::ignored(child) & lost::sig_bit(SIGTERM); }),
+                    "%s: the child never ignored TERM", mode.c_str());
+        double sent = t::now();
+        kill(init, SIGTERM);
+        t::Result r = p.wait(20, false);
+        double took = t::now() - sent;
+        int want = grace ? 128 + SIGKILL : 128 + SIGTERM;
+        cr_assert(!r.hung && r.status() == want, "%s: expected status %d (the child %s) after a TERM; got %s",
+                  mode.c_str(), want, grace ? "KILLed after the grace period" : "TERMed after the delay",
+                  r.describe().c_str());
+        cr_assert(took >= 0.95, "%s: over %.3f s after the TERM, before the 1 s had passed", mode.c_str(), took);
+      }
+}
+
+// The drop-in names share the path: tini's and dumb-init's prefix on the
+// one warning, the child's status, TERM passed on.
+Test(reliability, without_a_descriptor_for_a_signalfd_tini_and_dumb_init_warn_once_and_work, .timeout = 300) {
+  struct Name { const char *name, *prefix; };
+  static const Name kNames[] = {{"tini", "[WARN  tini ("}, {"dumb-init", "[dumb-init] "}};
+  for (const Name &n : kNames) {
+    std::string bin = t::as_name(n.name);
+    for (const lost::NoFds &c : lost::kNoFds)
+      for (bool pid1 : {false, true}) {
+        std::string mode = std::string(n.name) + (pid1 ? " as PID 1, " : " as wrapper, ") + c.what;
+        t::Result r = t::run_within(lost::without_fds(c, bin, {"--", "/bin/busybox", "sh", "-c", "exit 3"}, pid1), 20);
+        cr_assert(r.exited && r.code == 3, "%s: the child exits 3; got %s; stderr: %s", mode.c_str(),
+                  r.describe().c_str(), r.err.c_str());
+        std::string bad = lost::one_signalfd_warning(r.err, n.prefix, c.stdin_closed);
+        cr_assert(bad.empty(), "%s: expected one warning '%s...%s'; %s: '%s'", mode.c_str(), n.prefix,
+                  lost::kSignalfdWarning, bad.c_str(), r.err.c_str());
+        t::Proc p = t::start(lost::without_fds(c, bin, {"--", "/bin/busybox", "sleep", "30"}, pid1));
+        bad = lost::until_remit_waits(p);
+        cr_assert(bad.empty(), "%s: %s", mode.c_str(), bad.c_str());
+        kill(p.init_pid(), SIGTERM);
+        r = p.wait(20, false);
+        cr_assert(!r.hung && r.status() == 143, "%s: TERM should end sleep: status 143; got %s", mode.c_str(),
+                  r.describe().c_str());
+      }
+  }
+}
+
+// ================================= a stop that comes with the child's end
+//
+// The child's end and a signal to remit pending together: remit, stopped
+// (SIGSTOP) while the child is killed and the signal sent, finds both at
+// once when continued.  It must take what is pending before it decides, so
+// that the signal counts for the rules and the report (0.2.0 took SIGCHLD
+// first and ended, the signal lost: "signals":[]).
+
+namespace batch {
+
+// The report's "signals" array, as written.
+inline std::string signals_of(const std::string &report) {
+  size_t at = report.find("\"signals\":[");
+  if (at == std::string::npos) return "<no signals field>";
+  size_t end = report.find(']', at);
+  return report.substr(at + 11, end == std::string::npos ? std::string::npos : end - at - 11);
+}
+
+inline bool in(const std::string &list, const char *name) {
+  return list.find(std::string("\"") + name + "\"") != std::string::npos;
+}
+
+// One run: remit -m RULE --report FILE -- busybox sleep 30; once it waits
+// for signals, SIGSTOP remit, `kill_child` to the sleep until it is a
+// zombie, `to_remit` to remit until they are pending there, SIGCONT.
+// Returns what failed, "" if nothing.
+inline std::string run_once(bool pid1, const std::string &rule, int kill_child, const std::vector<int> &to_remit,
+                            int want_status, const char *want_stop, const std::string &dir) {
+  std::string report = dir + "/report.json";
+  unlink(report.c_str());
+  t::Proc p = t::start(Spec{{"remit", "-m", rule, "--report", report, "--", "/bin/busybox", "sleep", "30"},
+                            {"REMIT_STOP_DELAY", "REMIT_GRACE", "REMIT_WAIT_ALL", "REMIT_STOP_SIGNALS"}, pid1, "", "", dir});
+  pid_t init = p.init_pid(), child = p.child_pid();
+  if (!t::eventually([&] { return t::waiting_for_signals(init); }, 20)) return "remit never waited for signals";
+  kill(init, SIGSTOP);
+  if (!t::eventually([&] { return t::status_field(init, "State")[0] == 'T'; })) return "remit never stopped";
+  kill(child, kill_child);
+  if (!t::eventually([&] { return t::status_field(child, "State")[0] == 'Z'; }))
+    return "the child did not die of signal " + std::to_string(kill_child) + " (state " + t::status_field(child, "State") + ")";
+  uint64_t want = 1ULL << (SIGCHLD - 1);
+  for (int s : to_remit) kill(init, s), want |= 1ULL << (s - 1);
+  if (!t::eventually([&] { return (t::pending(init) & want) == want; }))
+    return "the signals are not all pending at remit";
+  kill(init, SIGCONT);
+  // As PID 1, unshare (util-linux) stops itself when its child stops and
+  // continues it only once continued itself.
+  if (pid1) kill(p.pid, SIGCONT);
+  t::Result r = p.wait(20, false);
+  std::string json = t::slurp(report), sigs = signals_of(json);
+  std::string what;
+  if (r.hung || r.status() != want_status)
+    what += " status " + (r.hung ? r.describe() : std::to_string(r.status())) + " (want " + std::to_string(want_status) + ")";
+  for (int s : to_remit) {
+    char name[12];
+    remap::signal_name(s, name);
+    if (!in(sigs, name)) what += std::string(" ") + name + " not in \"signals\":[" + sigs + "]";
+  }
+  if (want_stop && json.find(std::string("\"stop_signal\":\"") + want_stop + "\"") == std::string::npos)
+    what += std::string(" no \"stop_signal\":\"") + want_stop + "\"";
+  if (t::newlines(json) != 1) what += " report not one line";
+  return what.empty() ? "" : what + "; report: " + json.substr(0, 400);
+}
+
+inline void repeat(int kill_child, const std::vector<int> &to_remit, const std::string &rule, int want_status,
+                   const char *want_stop) {
+  std::string dir = t::scratch(), failures;
+  for (bool pid1 : {false, true})
+    for (int i = 0; i < 10; i++) {
+      std::string f = run_once(pid1, rule, kill_child, to_remit, want_status, want_stop, dir);
+      if (!f.empty()) failures += std::string("\n  ") + (pid1 ? "as PID 1" : "as wrapper") + " #" + std::to_string(i) + ":" + f;
+      if (failures.size() > 3000) break;
+    }
+  cr_assert(failures.empty(), "-m '%s': signals pending with the child's end must count:%s", rule.c_str(), failures.c_str());
+}
+
+}  // namespace batch
+
+Test(reliability, a_term_pending_with_the_childs_end_counts_for_the_rules_and_the_report, .timeout = 300) {
+  batch::repeat(SIGTERM, {SIGTERM}, "TERM@TERM=0", 0, "TERM");
+}
+
+Test(reliability, an_int_pending_with_the_childs_end_counts_for_the_rules_and_the_report, .timeout = 300) {
+  batch::repeat(SIGINT, {SIGINT}, "INT@INT=0", 0, "INT");
+}
+
+Test(reliability, a_hup_pending_with_the_childs_end_counts_for_the_rules_and_the_report, .timeout = 300) {
+  batch::repeat(SIGHUP, {SIGHUP}, "HUP@HUP=5", 5, nullptr);
+}
+
+Test(reliability, two_signals_pending_with_the_childs_end_both_reach_the_report, .timeout = 300) {
+  batch::repeat(SIGTERM, {SIGTERM, SIGUSR1}, "TERM@TERM=0", 0, "TERM");
+}
+
+// =================================================== --wait-all's corners
+
+namespace waitall {
+
+inline pid_t read_pid(const std::string &path) { return pid_t(atoi(t::slurp(path).c_str())); }
+
+// Gone for good (reaped), or at least dead (a zombie nobody reaped yet).
+inline bool dead(pid_t pid) {
+  std::string st = t::status_field(pid, "State");
+  return st.empty() || st[0] == 'Z';
+}
+
+// pid as seen from here of the process below `init` that its namespace
+// calls `inner` (NSpid's last field); -1 if there is none.
+inline pid_t outer_pid(pid_t init, pid_t inner) {
+  for (pid_t d : t::descendants(init)) {
+    std::string ns = t::status_field(d, "NSpid");
+    size_t sp = ns.find_last_of(" \t");
+    if (atoi(ns.substr(sp == std::string::npos ? 0 : sp + 1).c_str()) == inner) return d;
+  }
+  return -1;
+}
+
+// Waiting for signals, or (0.2.0, with a deadline) polling its signalfd.
+inline bool waiting(pid_t pid) {
+  return t::waiting_for_signals(pid) ||
+         t::slurp("/proc/" + std::to_string(pid) + "/wchan").compare(0, 21, "poll_schedule_timeout") == 0;
+}
+
+const std::vector<std::string> kClean = {"REMIT_STOP_DELAY", "REMIT_GRACE", "REMIT_WAIT_ALL", "REMIT_MAP",
+                                         "REMIT_STOP_SIGNALS", "REMIT_GROUP", "DUMB_INIT_SETSID", "DUMB_INIT_DEBUG"};
+
+inline std::vector<std::string> env_with(std::vector<std::string> more) {
+  std::vector<std::string> env = kClean;
+  env.insert(env.end(), more.begin(), more.end());
+  return env;
+}
+
+}  // namespace waitall
+
+// dumb-init -c leaves the program in remit's process group; with
+// REMIT_WAIT_ALL=1 it needs one of its own, or the TERM to what it left
+// behind fails and remit returns at once, the background sleep still up.
+// As a wrapper remit is a subreaper then and reaps it; as PID 1 the
+// background process must get the TERM (it says so in a marker file, a
+// second late so that remit has to wait for it) before remit ends.
+Test(reliability, wait_all_under_dumb_init_c_stops_and_reaps_what_the_program_left, .timeout = 120) {
+  std::string dir = t::scratch(), pidfile = dir + "/bg.pid", marker = dir + "/got", ready = dir + "/ready";
+  std::string bin = t::as_name("dumb-init");
+  for (int i = 0; i < 5; i++) {
+    unlink(pidfile.c_str());
+    t::Result r = t::run_within(Spec{{bin, "-c", "/bin/busybox", "sh", "-c",
+                                      "/bin/busybox sleep 30 & echo $! > " + pidfile + "; exit 0"},
+                                     waitall::env_with({"REMIT_WAIT_ALL=1"}), false, "", "", dir},
+                                20);
+    pid_t bg = waitall::read_pid(pidfile);
+    cr_assert(bg > 0, "as wrapper #%d: the program wrote no pid for its background sleep; remit: %s, stderr: %s", i,
+              r.describe().c_str(), r.err.c_str());
+    cr_assert(!r.hung && r.status() == 0 && r.secs < 10,
+              "as wrapper #%d: dumb-init -c with REMIT_WAIT_ALL=1 should end with the program's 0 well before the"
+              " sleep's 30 s; got %s after %.1fs; stderr: %s", i, r.describe().c_str(), r.secs, r.err.c_str());
+    std::string state = t::status_field(bg, "State");
+    cr_assert(state.empty(), "as wrapper #%d: remit returned but the background sleep %d is still there (state '%s'):"
+              " it should have been TERMed and reaped", i, bg, state.c_str());
+  }
+  for (int i = 0; i < 5; i++) {
+    unlink(marker.c_str()), unlink(ready.c_str());
+    std::string bg = "trap '/bin/busybox sleep 1; echo TERM > " + marker + "; exit 0' TERM; echo > " + ready +
+                     "; /bin/busybox sleep 30 & wait";
+    t::Result r = t::run_within(
+        Spec{{bin, "-c", "/bin/busybox", "sh", "-c",
+              "/bin/busybox sh -c \"$0\" & while [ ! -e " + ready + " ]; do /bin/busybox sleep 0.01; done; exit 0", bg},
+             waitall::env_with({"REMIT_WAIT_ALL=1"}), true, "", "", dir},
+        20);
+    cr_assert(!r.hung && r.status() == 0 && r.secs < 10,
+              "as PID 1 #%d: dumb-init -c with REMIT_WAIT_ALL=1 should end with the program's 0 well before 30 s;"
+              " got %s after %.1fs; stderr: %s", i, r.describe().c_str(), r.secs, r.err.c_str());
+    cr_assert(t::slurp(marker) == "TERM\n", "as PID 1 #%d: remit ended before the background process had got TERM"
+              " and finished (marker '%s')", i, t::slurp(marker).c_str());
+  }
+}
+
+// After the program's end --wait-all TERMs the rest and waits up to the
+// grace period.  A stop signal then ends the wait at once, with SIGKILL to
+// the rest, and counts for no rule: the program's 1 stays 1 under 1@TERM=0.
+static void stop_during_wait_all(bool pid1) {
+  const char *mode = pid1 ? "as PID 1" : "as wrapper";
+  // The program ends (1) once the test says so (a file named go): until
+  // then it is remit's only child.
+  std::string dir = t::scratch(), pidfile = dir + "/bg.pid", go = dir + "/go";
+  std::string script = "/bin/busybox sh -c 'trap \"\" TERM; echo $$ > " + pidfile +
+                       "; while :; do /bin/busybox sleep 1; done' & while [ ! -e " + go +
+                       " ]; do /bin/busybox sleep 0.01; done; exit 1";
+  t::Proc p = t::start(Spec{{"remit", "--wait-all", "-t", "60s", "-m", "1@TERM=0", "--", "/bin/busybox", "sh", "-c", script},
+                            waitall::env_with({}), pid1, "", "", dir});
+  pid_t init = p.init_pid(), program = p.child_pid();
+  cr_assert(t::eventually([&] { return t::newlines(t::slurp(pidfile)) == 1; }, 20),
+            "%s: the background process never said it ignores TERM", mode);
+  std::ofstream(go) << "";
+  // The program reaped (its /proc entry gone) and remit back to waiting:
+  // remit is in --wait-all's wait, the TERM to the rest sent.
+  if (!t::eventually([&] { return t::status_field(program, "State").empty() && waitall::waiting(init); }, 20)) {
+    std::string tree;
+    for (pid_t d : t::descendants(init))
+      tree += "\n    " + std::to_string(d) + " " + t::status_field(d, "State") + " " +
+              t::slurp("/proc/" + std::to_string(d) + "/wchan") + ": " + t::slurp("/proc/" + std::to_string(d) + "/cmdline");
+    cr_assert_fail("%s: the program never ended or remit never waited after it (program state '%s', remit's wchan"
+                   " '%s', pid file '%s'); below remit:%s", mode, t::status_field(program, "State").c_str(),
+                   t::slurp("/proc/" + std::to_string(init) + "/wchan").c_str(), t::slurp(pidfile).c_str(), tree.c_str());
+  }
+  pid_t bg = waitall::read_pid(pidfile);
+  if (pid1) bg = waitall::outer_pid(init, bg);
+  cr_assert(bg > 0, "%s: the background process is not to be found", mode);
+  std::string state = t::status_field(bg, "State");
+  cr_assert(!state.empty() && state[0] != 'Z', "%s: the background process that ignores TERM is not running: '%s'",
+            mode, state.c_str());
+  double sent = t::now();
+  kill(init, SIGTERM);
+  t::Result r = p.wait(20, false);
+  double after = t::now() - sent;
+  cr_assert(!r.hung && after < 10 && r.status() == 1,
+            "%s: TERM during --wait-all's 60 s wait should end it at once with the program's 1 (no rule);"
+            " got %s %.1fs after the TERM; stderr: %s", mode, r.describe().c_str(), after, r.err.c_str());
+  cr_assert(t::eventually([&] { return waitall::dead(bg); }, 5), "%s: the background process %d outlived remit: '%s'",
+            mode, bg, t::status_field(bg, "State").c_str());
+}
+
+Test(reliability, a_stop_during_wait_all_ends_the_wait_at_once_and_counts_for_no_rule_as_wrapper, .timeout = 120) {
+  for (int i = 0; i < 3; i++) stop_during_wait_all(false);
+}
+
+Test(reliability, a_stop_during_wait_all_ends_the_wait_at_once_and_counts_for_no_rule_as_pid1, .timeout = 120) {
+  for (int i = 0; i < 3; i++) stop_during_wait_all(true);
+}
