@@ -831,3 +831,197 @@ Test(report, a_full_fifo_is_said_to_be_full_and_remit_does_not_wait) {
   cr_expect(held == filler, "expected the FIFO to hold the 4096 bytes of filler alone, it held %zu bytes: ...%.200s",
             held.size(), held.size() > 200 ? held.c_str() + held.size() - 200 : held.c_str());
 }
+
+// ---------------------- no link followed, every name of a stream: the rest
+
+namespace {
+
+// What a file's inode says about it: a write, a truncation, a chmod or a
+// new entry in a directory changes its mtime or ctime.
+struct Stamp {
+  bool there = false;
+  ino_t ino = 0;
+  off_t size = 0;
+  timespec mtime{}, ctime{};
+};
+
+Stamp stamp(const std::string &path) {
+  struct stat st;
+  Stamp s;
+  if (lstat(path.c_str(), &st) != 0) return s;
+  s.there = true, s.ino = st.st_ino, s.size = st.st_size, s.mtime = st.st_mtim, s.ctime = st.st_ctim;
+  return s;
+}
+
+bool same_time(const timespec &a, const timespec &b) { return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec; }
+
+void expect_same_stamp(const std::string &path, const Stamp &before, const std::string &what) {
+  Stamp now = stamp(path);
+  cr_expect(now.there && now.ino == before.ino && now.size == before.size && same_time(now.mtime, before.mtime) &&
+                same_time(now.ctime, before.ctime),
+            "%s: %s should be untouched (inode %llu, %lld bytes, mtime %lld.%09ld, ctime %lld.%09ld); it is %s "
+            "(inode %llu, %lld bytes, mtime %lld.%09ld, ctime %lld.%09ld)",
+            what.c_str(), path.c_str(), (unsigned long long)before.ino, (long long)before.size,
+            (long long)before.mtime.tv_sec, before.mtime.tv_nsec, (long long)before.ctime.tv_sec,
+            before.ctime.tv_nsec, now.there ? "there" : "gone", (unsigned long long)now.ino, (long long)now.size,
+            (long long)now.mtime.tv_sec, now.mtime.tv_nsec, (long long)now.ctime.tv_sec, now.ctime.tv_nsec);
+}
+
+// An mtime far in the past (2001-09-09), so that any write shows.
+void set_old_mtime(const std::string &path) {
+  timespec times[2] = {{1000000000, 0}, {1000000000, 0}};
+  cr_assert(utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) == 0, "utimensat %s: %s", path.c_str(),
+            strerror(errno));
+}
+
+}  // namespace
+
+// The targets live in DIR/etc (standing in for /etc), the links in
+// DIR/vol (a volume the program can write); each case has a directory of
+// its own.  A refused link must leave the target's inode as it was, mtime
+// and ctime included (its mtime is set to 2001 first, so any write shows),
+// and DIR/etc too: the dangling link's target is not created there,
+// nothing is.
+Test(report, a_refused_link_leaves_its_target_and_the_targets_directory_untouched_mtime_included) {
+  for (bool pid1 : {false, true})
+    for (const char *link : {"last.json", "chain.json", "dangling.json", "dirlink/report.json", "dirlink/new.json"}) {
+      std::string dir = t::scratch(), etc = dir + "/etc", vol = dir + "/vol", passwd = etc + "/passwd";
+      t::mkdirs(etc + "/real"), t::mkdirs(vol);
+      put_file(passwd, kStandIn);
+      put_file(etc + "/real/report.json", kStandIn);
+      make_link(passwd, vol + "/last.json");
+      make_link(passwd, vol + "/b"), make_link(vol + "/b", vol + "/chain.json");
+      make_link(etc + "/shadow", vol + "/dangling.json");
+      make_link(etc + "/real", vol + "/dirlink");
+      std::vector<std::string> watched = {passwd, etc + "/real/report.json", etc + "/real", etc};
+      for (const std::string &w : watched) set_old_mtime(w);
+      std::vector<Stamp> before;
+      for (const std::string &w : watched) before.push_back(stamp(w));
+      std::string report = vol + "/" + link;
+      expect_link_refused(report, "", {{passwd, kStandIn}, {etc + "/real/report.json", kStandIn}},
+                          {etc + "/shadow", etc + "/real/new.json"}, pid1);
+      for (size_t i = 0; i < watched.size(); i++)
+        expect_same_stamp(watched[i], before[i], "--report " + report + " " + mode_name(pid1));
+    }
+}
+
+// A link further up than the parent (a/b/link/c/report.json), a link
+// followed by ".." (link/.. is the link's target's parent to the kernel),
+// a dangling link and a link to a file where a directory is expected: all
+// refused with the same warning, nothing reached through them written or
+// created.  Each case has a directory of its own.
+Test(report, a_link_deeper_in_the_path_or_before_dotdot_is_not_followed) {
+  struct Case { const char *report; bool relative; const char *absent; };
+  for (bool pid1 : {false, true})
+    for (Case c : {Case{"a/b/link/c/report.json", false, ""}, Case{"a/b/link/c/new.json", false, "real/c/new.json"},
+                   Case{"a/b/link/../top.json", false, ""}, Case{"a/b/link/../top.json", true, ""},
+                   Case{"dangling/report.json", false, "nowhere"}, Case{"flink/report.json", false, ""}}) {
+      std::string dir = t::scratch(), real = dir + "/real", top = dir + "/top.json", passwd = dir + "/passwd";
+      t::mkdirs(real + "/c"), t::mkdirs(dir + "/a/b");
+      put_file(real + "/c/report.json", kStandIn);
+      put_file(top, kStandIn);
+      put_file(passwd, kStandIn);
+      make_link("../../real", dir + "/a/b/link");  // relative, from a/b: a/b/link/.. is DIR
+      make_link(dir + "/nowhere", dir + "/dangling");
+      make_link(passwd, dir + "/flink");
+      std::vector<std::string> absent;
+      if (*c.absent) absent.push_back(dir + "/" + c.absent);
+      expect_link_refused(c.relative ? c.report : dir + "/" + c.report, c.relative ? dir : "",
+                          {{real + "/c/report.json", kStandIn}, {top, kStandIn}, {passwd, kStandIn}}, absent, pid1);
+    }
+}
+
+// "Any other name of the file on standard output or error (through a link
+// too)": a link to the log file stdout (or stderr) goes to, a link to the
+// directory it is in, a hard link, and a link to /dev/stdout (/dev/stderr)
+// are that stream.  The line is added after the program's output, which
+// is kept, with no warning (a link that reaches remit's own stream is not
+// refused: remit writes to the descriptor it holds and opens nothing).
+Test(report, a_link_or_a_hard_link_to_the_log_file_stdout_or_stderr_goes_to_is_that_stream) {
+  for (bool pid1 : {false, true})
+    for (int fd : {1, 2})
+      for (const char *kind : {"a link", "a link to its directory", "a hard link", "a link to /dev/std*"}) {
+        std::string dir = t::scratch(), base = fd == 1 ? "stdout" : "stderr", log = dir + "/" + base, report;
+        put_file(log, "");  // the harness opens it again with O_TRUNC: the same inode
+        if (!strcmp(kind, "a link")) make_link(base, report = dir + "/report.json");
+        else if (!strcmp(kind, "a link to its directory")) make_link(".", dir + "/via"), report = dir + "/via/" + base;
+        else if (!strcmp(kind, "a hard link")) {
+          report = dir + "/report.json";
+          cr_assert(link(log.c_str(), report.c_str()) == 0, "link %s %s: %s", log.c_str(), report.c_str(),
+                    strerror(errno));
+        } else make_link("/dev/" + base, report = dir + "/report.json");
+        t::Result r = t::run(Spec{{"remit", "--report", report, "--", kBusybox, "sh", "-c",
+                                   fd == 1 ? "echo program line; exit 4" : "echo program line >&2; exit 4"},
+                                  {}, pid1, "", "", dir});
+        std::string what = "--report " + report + " (" + kind + " to the " + base + " log) " + mode_name(pid1);
+        cr_expect(r.exited && r.code == 4, "%s: expected 4, got %d; stderr: %s", what.c_str(), r.status(),
+                  r.err.c_str());
+        cr_expect((fd == 1 ? r.err : r.out).empty(), "%s: expected nothing on the other stream, got: %s",
+                  what.c_str(), (fd == 1 ? r.err : r.out).c_str());
+        expect_line_after(fd == 1 ? r.out : r.err, "program line\n", "r['exit_status'] == 4 and r['code'] == 4",
+                          what);
+      }
+}
+
+// As a wrapper, /proc/PID/fd/1 with remit's own PID (the shell's, which
+// exec keeps): stdout itself, appended to, as /proc/1/fd/1 is as PID 1.
+// The same for 2.
+Test(report, proc_pid_fd_1_and_2_of_remit_as_a_wrapper_are_its_stdout_and_stderr) {
+  for (int fd : {1, 2}) {
+    std::string n = std::to_string(fd);
+    t::Proc p = t::start(Spec{{"/bin/sh", "-c", "exec \"$0\" --report /proc/$$/fd/" + n + " -- \"$1\" sh -c \"$2\"",
+                               t::remit(), kBusybox,
+                               fd == 1 ? "echo program line; exit 4" : "echo program line >&2; exit 4"}});
+    std::string what = "--report /proc/" + std::to_string(p.pid) + "/fd/" + n + " as a wrapper";
+    t::Result r = p.wait();
+    cr_expect(r.exited && r.code == 4, "%s: expected 4, got %d; stderr: %s", what.c_str(), r.status(),
+              r.err.c_str());
+    cr_expect((fd == 1 ? r.err : r.out).empty(), "%s: expected nothing on the other stream, got: %s", what.c_str(),
+              (fd == 1 ? r.err : r.out).c_str());
+    expect_line_after(fd == 1 ? r.out : r.err, "program line\n",
+                      "r['exit_status'] == 4 and r['code'] == 4 and r['pid'] != " + std::to_string(p.pid), what);
+  }
+}
+
+// A FIFO with some room, but less than the line (4000 bytes of 4096 held:
+// the line, 150 bytes or more, does not fit): a pipe takes a write of at
+// most PIPE_BUF whole or not at all, so the FIFO must hold the filler and
+// not a byte of the line; the warning says it is full; the status is the
+// program's.  As a wrapper, as PID 1, and under tini's name (its prefix).
+Test(report, a_fifo_without_room_for_the_whole_line_gets_none_of_it_and_is_said_to_be_full) {
+  std::string tini = t::as_name("tini");
+  for (const char *how : {"as a wrapper", "as PID 1", "as tini"}) {
+    bool pid1 = !strcmp(how, "as PID 1"), as_tini = !strcmp(how, "as tini");
+    std::string fifo = t::scratch() + "/fifo";
+    cr_assert(mkfifo(fifo.c_str(), 0644) == 0, "mkfifo %s failed", fifo.c_str());
+    int rd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    cr_assert(rd >= 0, "cannot open the FIFO for reading: %s", strerror(errno));
+    int size = fcntl(rd, F_SETPIPE_SZ, 4096);
+    cr_assert(size == 4096, "F_SETPIPE_SZ 4096 gave %d (%s)", size, strerror(errno));
+    int wr = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    cr_assert(wr >= 0, "cannot open the FIFO for writing: %s", strerror(errno));
+    std::string filler(4000, 'f');
+    cr_assert(write(wr, filler.data(), filler.size()) == ssize_t(filler.size()), "could not put 4000 bytes in");
+    std::vector<std::string> argv = {as_tini ? tini : "remit"};
+    if (as_tini) argv.push_back("-s");
+    argv.insert(argv.end(), {"--", kBusybox, "sh", "-c", "exit 3"});
+    if (!as_tini) argv.insert(argv.begin() + 1, {"--report", fifo});
+    t::Proc p = t::start(Spec{argv, {as_tini ? "REMIT_REPORT=" + fifo : "REMIT_REPORT"}, pid1});
+    pid_t shown = pid1 ? 1 : p.pid;
+    t::Result r = p.wait(20, false);
+    cr_expect(!r.hung, "%s: remit waited on the FIFO (killed after 20 s); stderr: %s", how, r.err.c_str());
+    cr_expect(r.exited && r.code == 3, "%s: expected the program's 3, got %s; stderr: %s", how, r.describe().c_str(),
+              r.err.c_str());
+    std::string want = std::string(as_tini ? "[WARN  tini (" + std::to_string(shown) + ")] " : "remit: ") +
+                       "cannot write the report file '" + fifo + "': it is full (remit does not wait)\n";
+    cr_expect(r.err == want, "%s: expected the one warning\n  %s  got stderr:\n  %s", how, want.c_str(),
+              r.err.c_str());
+    std::string held;
+    char buf[8192];
+    for (ssize_t got; (got = read(rd, buf, sizeof buf)) > 0;) held.append(buf, size_t(got));
+    close(wr);
+    close(rd);
+    cr_expect(held == filler, "%s: expected the FIFO to hold the 4000 bytes of filler alone, it held %zu: ...%.200s",
+              how, held.size(), held.size() > 200 ? held.c_str() + held.size() - 200 : held.c_str());
+  }
+}
