@@ -189,8 +189,16 @@ test-arch: deps-arch $(DIST) $(ARCH_CHILDREN)
 TEST_SRC := $(wildcard tests/*.cpp)
 TEST_CXXFLAGS := -std=c++20 -g -O1 -Wall -Wextra -Wno-missing-field-initializers -I.
 
-tests/runner: $(TEST_SRC) $(wildcard tests/*.hpp) $(HEADERS)
-	g++ $(TEST_CXXFLAGS) -o $@ $(TEST_SRC) -lcriterion
+# One object a suite, so that make -j builds them side by side and a change
+# to one suite rebuilds that one only.
+TEST_OBJ := $(TEST_SRC:tests/%.cpp=build/tests/%.o)
+
+build/tests/%.o: tests/%.cpp $(wildcard tests/*.hpp) $(HEADERS)
+	@mkdir -p build/tests
+	g++ $(TEST_CXXFLAGS) -c -o $@ $<
+
+tests/runner: $(TEST_OBJ)
+	g++ -o $@ $(TEST_OBJ) -lcriterion
 
 deps:
 	@sh tests/deps.sh
