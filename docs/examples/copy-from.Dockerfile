@@ -1,0 +1,3 @@
+FROM debian:12-slim
+COPY --from=remit:0.2.0 /remit /remit
+ENTRYPOINT ["/remit", "--"]
