@@ -13,6 +13,7 @@
 // An engine that cannot start fails the test with its own error.
 #include "harness.hpp"
 
+#include <regex>
 #include <sys/file.h>
 #include <sys/mount.h>
 
@@ -618,9 +619,15 @@ void user_image(const Engine &e, const std::string &arch, const std::string &rem
   // Docker 20.10's experimental mode.
   build(e, "FROM scratch\nADD rootfs.tar /\n", ctx, platform, "remit-engines:base-" + arch);
   unlink((ctx + "/rootfs.tar").c_str());
-  build(e, "FROM remit-engines:base-" + arch + "\nCOPY --from=" + remit_ref +
-               " /remit /remit\nENTRYPOINT [\"/remit\", \"--\"]\n",
-        ctx, platform, kImage);
+  // The Dockerfile the docs show (the docs suite checks they show this
+  // file), its base and remit image made the local ones.
+  std::string shown = t::slurp(t::root() + "/docs/examples/copy-from.Dockerfile");
+  std::string user = std::regex_replace(shown, std::regex("^FROM \\S+"), "FROM remit-engines:base-" + arch);
+  user = std::regex_replace(user, std::regex("--from=remit:\\S+"), "--from=" + remit_ref);
+  cr_assert(user != shown && user.find("--from=" + remit_ref + " ") != std::string::npos,
+            "docs/examples/copy-from.Dockerfile should be FROM IMAGE, then COPY --from=remit:VERSION: %s",
+            shown.c_str());
+  build(e, user, ctx, platform, kImage);
   std::string built = e.inspect(kImage, "{{.Os}}/{{.Architecture}}");
   cr_assert(built == platform, "%s build --platform %s made a %s image", e.name.c_str(),
             platform.c_str(), built.c_str());
@@ -683,4 +690,170 @@ Test(engines, podman_loads_the_oci_archive_and_builds_copy_from_for_amd64_and_ar
   user_image(e, "amd64", "remit:" + v, in.amd64_tar);
   e.must({"pull", "--arch", "arm64", "oci-archive:" + archive});
   user_image(e, "arm64", "remit:" + v, in.arm64_tar);
+}
+
+// The stop signal the platform names (Docker's and Podman's --stop-signal,
+// a Dockerfile's STOPSIGNAL): WINCH, as httpd's images use.  With
+// REMIT_STOP_SIGNALS=WINCH the engine's stop is remit's stop: the rule
+// 1@stop=0 makes the exit 1 of a program that exits 1 on WINCH a 0, and
+// the grace period (REMIT_GRACE=2s) kills a program that ignores WINCH long
+// before the engine's own timeout (docker stop -t 120: only remit's grace
+// can end it quickly), the rule 137@stop=0 making that a 0.  A stock init
+// forwards WINCH and knows neither: 1, and 137 after 120 s.
+namespace {
+
+// A program (busybox sh) that says "ready", then exits 1 on WINCH.
+const std::vector<std::string> kExits1OnWinch = {
+    "/bin/sh", "-c", "trap 'kill $S; exit 1' WINCH; busybox sleep 1000 & S=$!; echo ready; while :; do wait $S; done"};
+// One that ignores WINCH (and TERM) and would run for 1000 s.
+const std::vector<std::string> kIgnoresWinch = {"/bin/sh", "-c",
+                                                "trap '' WINCH TERM; echo ready; exec busybox sleep 1000"};
+
+struct Stopped {
+  int code = -1;
+  double secs = 0;  // how long `stop` took
+  std::string report, state, signal;  // signal: what remit's report says it received first
+  std::string why() const {
+    return "\n  remit's report: " + (report.empty() ? std::string("(none)") : report) +
+           "\n  the engine's State: " + state;
+  }
+};
+
+// A field of a report, as its JSON text ("WINCH", ["WINCH"]); "" when absent.
+std::string report_field(const std::string &report, const std::string &key) {
+  size_t at = report.find("\"" + key + "\":");
+  if (at == std::string::npos) return "";
+  at += key.size() + 3;
+  size_t end = report[at] == '[' ? report.find(']', at) + 1 : report.find_first_of(",}", at);
+  return report.substr(at, end - at);
+}
+
+// Waits (bounded) until the container's log has "ready"; fails with the log
+// when the container exited first.
+void wait_ready(const Engine &e, const std::string &name) {
+  std::string logs;
+  for (double end = until(60); t::now() < end; t::sleep_s(0.1)) {
+    t::Result r = e({"logs", name});
+    logs = r.out + r.err;
+    if (logs.find("ready") != std::string::npos) return;
+    if (e.inspect(name, "{{.State.Status}}") == "exited") {
+      r = e({"logs", name});
+      cr_assert_fail("%s: the container exited (%s) before its program said ready; its log: %s", name.c_str(),
+                     e.inspect(name, "{{.State.ExitCode}}").c_str(), tail(r.out + r.err).c_str());
+    }
+  }
+  cr_assert_fail("%s: waited up to 60 s for \"ready\" in the container's log; its log: %s", name.c_str(),
+                 tail(logs).c_str());
+}
+
+// One container: `program` under `entry` (or --init in `run_opts`), with
+// the init `pid1` checked as the container's PID 1, stopped with
+// `<engine> stop -t 120`.
+Stopped stop_program(const Engine &e, const std::string &name, std::vector<std::string> run_opts,
+                     const std::string &image, const std::vector<std::string> &entry, const std::string &pid1,
+                     const std::vector<std::string> &program) {
+  std::vector<std::string> args = {"run", "-d", "--name", name, "--network", "none", "-e", "REMIT_REPORT=-",
+                                   "-e", "REMIT_STOP_SIGNALS=WINCH"};
+  args.insert(args.end(), run_opts.begin(), run_opts.end());
+  args.push_back(image);
+  args.insert(args.end(), entry.begin(), entry.end());
+  args.insert(args.end(), program.begin(), program.end());
+  std::vector<std::string> rm = e.argv;
+  rm.insert(rm.end(), {"rm", "-f", name});
+  g_undo.push_back(rm);
+  e.must(args);
+  wait_ready(e, name);
+  std::string pid = e.inspect(name, "{{.State.Pid}}");
+  std::string nspid = t::status_field(atoi(pid.c_str()), "NSpid");
+  std::string argv = t::slurp("/proc/" + pid + "/cmdline");
+  bool is_pid1 = nspid.size() > 2 && nspid.compare(nspid.size() - 2, 2, "\t1") == 0;
+  bool as_expected = argv.compare(0, pid1.size() + 4, pid1 + std::string("\0--\0", 4)) == 0;
+  for (char &c : argv) c = c ? c : ' ';
+  cr_assert(is_pid1 && as_expected, "%s: the container's process (pid %s, NSpid '%s') is '%s', expected PID 1 "
+            "'%s -- ...'", name.c_str(), pid.c_str(), nspid.c_str(), argv.c_str(), pid1.c_str());
+  Stopped s;
+  double t0 = t::now();
+  e.must({"stop", "-t", "120", name}, 240);
+  s.secs = t::now() - t0;
+  s.code = atoi(e.inspect(name, "{{.State.ExitCode}}").c_str());
+  s.state = e.inspect(name, "{{json .State}}");
+  t::Result log = e({"logs", name});
+  std::istringstream lines(log.out + log.err);
+  for (std::string line; std::getline(lines, line);)
+    if (line.compare(0, 11, "{\"program\":") == 0) s.report = line;
+  s.signal = report_field(s.report, "stop_signal");
+  if (s.signal.empty()) s.signal = report_field(s.report, "signals");
+  if (s.report.empty())
+    cr_log_info("%s: no report (a stock init), the stop took %.1f s", name.c_str(), s.secs);
+  else
+    cr_log_info("%s: remit's first stop signal %s (it received %s), the stop took %.1f s", name.c_str(),
+                s.signal.c_str(), report_field(s.report, "signals").c_str(), s.secs);
+  e.must({"rm", "-f", name});
+  g_undo.pop_back();
+  return s;
+}
+
+// The rule case and, with `grace`, the grace case, for one way of starting
+// the init, the engine's stop signal WINCH (given by `run_opts` or the image).
+void winch_cases(const Engine &e, const std::string &how, const std::vector<std::string> &run_opts,
+                 const std::string &image, const std::vector<std::string> &entry, const std::string &pid1,
+                 bool grace) {
+  std::vector<std::string> rule = run_opts;
+  rule.insert(rule.end(), {"-e", "REMIT_MAP=1@stop=0"});
+  Stopped mapped = stop_program(e, e.name + "-" + how + "-stop-rule", rule, image, entry, pid1, kExits1OnWinch);
+  cr_expect(mapped.code == 0, "%s %s, REMIT_STOP_SIGNALS=WINCH REMIT_MAP=1@stop=0, a program that exits 1 on "
+            "WINCH, stopped: expected exit code 0, got %d%s", e.name.c_str(), how.c_str(), mapped.code,
+            mapped.why().c_str());
+  cr_expect(mapped.report.empty() || mapped.signal == "\"WINCH\"",
+            "%s %s: expected the engine's stop to reach remit as WINCH, the report says %s%s", e.name.c_str(),
+            how.c_str(), mapped.signal.c_str(), mapped.why().c_str());
+  if (!grace) return;
+  std::vector<std::string> kill = run_opts;
+  kill.insert(kill.end(), {"-e", "REMIT_GRACE=2s", "-e", "REMIT_MAP=137@stop=0"});
+  Stopped killed = stop_program(e, e.name + "-" + how + "-stop-grace", kill, image, entry, pid1, kIgnoresWinch);
+  cr_expect(killed.code == 0, "%s %s, REMIT_STOP_SIGNALS=WINCH REMIT_GRACE=2s REMIT_MAP=137@stop=0, a program "
+            "that ignores WINCH, stopped with -t 120: expected exit code 0 (remit's KILL after 2 s), got %d%s%s",
+            e.name.c_str(), how.c_str(), killed.code,
+            killed.code == 137 ? " (the engine's KILL after its 120 s: no grace started)" : "",
+            killed.why().c_str());
+  cr_expect(killed.secs >= 1.99 && killed.secs < 60, "%s %s: the stop took %.1f s; remit's 2 s grace should end "
+            "it in about 2 s (120 s without)", e.name.c_str(), how.c_str(), killed.secs);
+  cr_expect(killed.report.empty() || killed.report.find("\"grace_kill\":true") != std::string::npos,
+            "%s %s: the report should say grace_kill true%s", e.name.c_str(), how.c_str(), killed.why().c_str());
+}
+
+}  // namespace
+
+Test(engines, docker_stop_signal_winch_is_remits_stop_for_the_stop_rule_and_the_grace) {
+  std::string tar = make_image_tar();
+  Engine e = start_docker();
+  import_image(e, tar);
+  std::vector<std::string> opts = {"--stop-signal", "SIGWINCH"};
+  winch_cases(e, "entrypoint", opts, kImage, {"/remit", "--"}, "/remit", true);
+  opts.push_back("--init");
+  winch_cases(e, "init", opts, kImage, {}, "/sbin/docker-init", true);
+}
+
+Test(engines, dockerfile_stopsignal_winch_is_remits_stop_for_the_stop_rule_and_the_grace) {
+  std::string tar = make_image_tar();
+  g_env.push_back("DOCKER_BUILDKIT=0");
+  Engine e = start_docker();
+  import_image(e, tar);
+  std::string ctx = g_dir + "/ctx-stopsignal", tag = "remit-engines:stopsignal";
+  mkdirs(ctx);
+  build(e, std::string("FROM ") + kImage + "\nSTOPSIGNAL SIGWINCH\n", ctx, "linux/amd64", tag);
+  std::string sig = e.inspect(tag, "{{.Config.StopSignal}}");
+  cr_assert(sig == "SIGWINCH", "the image built with STOPSIGNAL SIGWINCH has StopSignal '%s'", sig.c_str());
+  winch_cases(e, "stopsignal-entrypoint", {}, tag, {"/remit", "--"}, "/remit", true);
+  winch_cases(e, "stopsignal-init", {"--init"}, tag, {}, "/sbin/docker-init", false);
+}
+
+Test(engines, podman_stop_signal_winch_is_remits_stop_for_the_stop_rule_and_the_grace) {
+  std::string tar = make_image_tar();
+  Engine e = start_podman();
+  import_image(e, tar);
+  std::vector<std::string> opts = {"--stop-signal", "SIGWINCH"};
+  winch_cases(e, "entrypoint", opts, kImage, {"/remit", "--"}, "/remit", true);
+  opts.insert(opts.end(), {"--init", "--init-path", init_bin()});
+  winch_cases(e, "init", opts, kImage, {}, "/run/podman-init", true);
 }
