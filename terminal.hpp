@@ -32,9 +32,13 @@ inline void set_foreground(pid_t pgrp) { term_ioctl(0, TIOCSPGRP, &pgrp); }
 // When remit ends as a wrapper, the terminal goes back to the group that
 // had it when remit started (remit's own): a script that reads from it next
 // would otherwise be stopped as a background job.  Only from the child's
-// group, so as not to take it from whoever has it now.
+// group, or from a group that no longer exists (the program gave the
+// foreground to a job of its own that has ended), so as not to take it
+// from whoever has it now: what a shell does when a job ends.
 inline void give_back_terminal(bool had_terminal, pid_t child) {
-  if (had_terminal && child && foreground() == child) set_foreground(getpgrp());
+  pid_t fg = foreground();
+  bool gone = fg > 0 && kill(-fg, 0) < 0 && errno == ESRCH;
+  if (had_terminal && child && (fg == child || gone)) set_foreground(getpgrp());
 }
 
 // dumb-init's hand-off, before the child starts: give up the terminal, so

@@ -1475,6 +1475,20 @@ Test(compat, wrapper_gives_the_terminal_back_when_the_program_exits) {
   expect_terminal_back({t::remit(), "--", "/bin/sh", "-c", "exit 3"}, "ended 3");
 }
 
+// A program that gave the foreground to a job of its own (a group of its
+// child), which ended, and then ended itself without taking it back: the
+// foreground is a group that no longer exists, and remit takes the
+// terminal back from it, as a shell does when its job ends.  (perl, which
+// every Debian has, for tcsetpgrp.)
+Test(compat, wrapper_gives_the_terminal_back_from_a_group_that_has_ended) {
+  // The job waits for its pipe to close, which its parent does once the job
+  // has the foreground.
+  const char *job = "use POSIX; $SIG{TTOU} = 'IGNORE'; pipe(my $r, my $w); my $pid = fork; if (!$pid) { "
+                    "close $w; setpgid(0, 0); sysread($r, my $b, 1); POSIX::_exit(0) } close $r; "
+                    "setpgid($pid, $pid); tcsetpgrp(0, $pid) or die; close $w; waitpid($pid, 0); exit 4";
+  expect_terminal_back({t::remit(), "--", "/usr/bin/perl", "-e", job}, "ended 4");
+}
+
 // The same when the program is killed by a signal and remit, a wrapper,
 // dies by the same signal: the terminal is given back first.
 Test(compat, wrapper_gives_the_terminal_back_when_it_dies_by_the_programs_signal) {
