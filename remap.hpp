@@ -366,7 +366,7 @@ inline Error parse_stop_signals(const char *text, SigSet refused, bool empty_ok,
   while (items.next(&s, &e, &err)) {
     int sig = signal_by_spec(s, e);
     const char *why = !sig ? "unknown signal" : (refused & bit(sig)) ? "remit never passes on" : nullptr;
-    if (why) return fail(why, s, int(e - s), s, e);
+    if (why) return fail(why, text, int(__builtin_strlen(text)), s, e);  // the item and the list it is in
     got |= bit(sig);
     if (!head) head = uint8_t(sig);
   }

@@ -241,9 +241,10 @@ Test(stop, bad_stop_signal_lists_are_refused_before_starting_anything) {
               r.describe().c_str(), r.err.c_str());
     cr_expect(t::newlines(r.err) == 1 && r.err.back() == '\n', "%s: expected one line on stderr, got: %s",
               what.c_str(), r.err.c_str());
-    cr_expect(r.err.find(where) != std::string::npos && r.err.find("'" + item + "'") != std::string::npos,
-              "%s: the message should name %s and the bad item '%s': %s", what.c_str(), where.c_str(),
-              item.c_str(), r.err.c_str());
+    std::string named = "'" + item + "' in '" + list + "'";  // the bad item, and the list it is in
+    cr_expect(r.err.find(where) != std::string::npos && r.err.find(named) != std::string::npos,
+              "%s: the message should name %s and say %s: %s", what.c_str(), where.c_str(), named.c_str(),
+              r.err.c_str());
     cr_expect(!t::exists(marker), "%s: the program was started", what.c_str());
     unlink(marker.c_str());
   };
