@@ -188,12 +188,18 @@ void exec_program(const Run &run, char **argv) {
   if (errno != ENOEXEC) return;
   // A script without "#!".  glibc's execvp, and so tini and dumb-init, run
   // it with /bin/sh; musl's gives up.  Let sh find it and do that.
-  int n = 0;
-  while (argv[n]) n++;
-  char *sh[n + 4];
-  sh[0] = const_cast<char *>("sh"), sh[1] = const_cast<char *>("-c");
+  // Its argv is built in .bss rather than on the stack this child shares
+  // with remit: up to kMaxScriptArgs arguments (page-sized, untouched
+  // unless used), past which the program's own error stands.
+  constexpr int kMaxScriptArgs = 4096;
+  static char *sh[kMaxScriptArgs + 4];  // zero-filled: in .bss, not in the file
+  sh[0] = const_cast<char *>("sh");
+  sh[1] = const_cast<char *>("-c");
   sh[2] = const_cast<char *>("exec \"$0\" \"$@\"");
-  for (int i = 0; i <= n; i++) sh[i + 3] = argv[i];
+  int n = 0;
+  for (; argv[n] && n < kMaxScriptArgs; n++) sh[n + 3] = argv[n];
+  if (argv[n]) return;
+  sh[n + 3] = nullptr;
   execv("/bin/sh", sh);
   errno = ENOEXEC;  // no sh: the program's own error is the one to tell
 }

@@ -330,6 +330,31 @@ Test(core, script_without_shebang_runs_with_sh_as_under_tini) {
   }
 }
 
+// The sh fallback's argv has a bound (4096 arguments, man page): up to it
+// every argument reaches the script, past it the program's own error
+// stands (126, "Exec format error"), and remit neither crashes nor runs sh
+// with a cut list.
+Test(core, script_without_shebang_gets_up_to_4096_arguments) {
+  std::string dir = t::scratch(), script = dir + "/no-shebang";
+  std::ofstream(script) << "echo \"$# $1 ${4095}\"\n";
+  chmod(script.c_str(), 0755);
+  for (int n : {4095, 4096}) {
+    std::vector<std::string> argv = {"remit", "--", script};
+    for (int i = 1; i < n; i++) argv.push_back(std::to_string(i));  // with the script's name: n
+    t::Result r = t::run(Spec{argv});
+    std::string want = std::to_string(n - 1) + " 1 " + (n - 1 >= 4095 ? "4095" : "") + "\n";
+    cr_expect(r.exited && r.code == 0 && r.out == want, "%d arguments: expected '%s', got %s, '%s' (%s)", n,
+              want.c_str(), r.describe().c_str(), r.out.c_str(), r.err.c_str());
+  }
+  std::vector<std::string> argv = {"remit", "--", script};
+  for (int i = 1; i <= 4096; i++) argv.push_back(std::to_string(i));
+  t::Result r = t::run(Spec{argv});
+  cr_expect(r.exited && r.code == 126 && r.out.empty() &&
+                r.err == "remit: cannot run '" + script + "': Exec format error\n",
+            "4097 arguments: expected 126 and the exec error, got %s, '%s' (%s)", r.describe().c_str(),
+            r.out.c_str(), r.err.c_str());
+}
+
 Test(core, option_errors_exit_2_with_one_line_and_start_nothing) {
   std::string dir = t::scratch(), flag = dir + "/started";
   std::vector<std::vector<std::string>> cases = {
