@@ -418,12 +418,21 @@ struct Proc {
   std::string out() const { return slurp(out_path); }
   std::string err() const { return slurp(err_path); }
 
-  // Waits until stdout (or stderr) contains `needle`; false past `limit`
-  // (the caller says what it waited for).
+  // Whether the process has ended (it is not reaped: wait() still can).
+  bool ended() const {
+    siginfo_t si{};
+    return reaped || (waitid(P_PID, id_t(pid), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid);
+  }
+
+  // Waits until stdout (or stderr) contains `needle`; false past `limit`,
+  // or as soon as the process has ended without writing it (the caller
+  // says what it waited for).
   bool wait_for(const std::string &needle, double limit = 10, bool on_err = false) {
-    for (double end = now() + limit; now() < end; sleep_s(0.01))
+    for (double end = now() + limit;; sleep_s(0.01)) {
+      bool over = ended() || now() >= end;  // before the read: what it wrote before it ended counts
       if ((on_err ? err() : out()).find(needle) != std::string::npos) return true;
-    return false;
+      if (over) return false;
+    }
   }
 
   // Waits for the process to end; past `limit` it is killed and the test
