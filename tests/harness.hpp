@@ -11,6 +11,7 @@
 #pragma once
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sched.h>
@@ -59,6 +60,24 @@ inline std::string root() {
 inline std::string remit() {
   const char *env = getenv("REMIT_BIN");
   return env ? env : root() + "/remit";
+}
+
+// Whether the remit under test is linked statically (no PT_INTERP): the
+// sanitizer build is not, and its loader needs descriptors and memory a
+// test may leave it none of.  Read once.
+inline bool remit_is_static() {
+  static int known = -1;
+  if (known < 0) {
+    std::ifstream in(remit(), std::ios::binary);
+    Elf64_Ehdr eh{};
+    known = in.read(reinterpret_cast<char *>(&eh), sizeof eh) && eh.e_ident[EI_CLASS] == ELFCLASS64;
+    for (int i = 0; known && i < eh.e_phnum; i++) {
+      Elf64_Phdr ph{};
+      in.seekg(std::streamoff(eh.e_phoff + uint64_t(i) * eh.e_phentsize));
+      if (!in.read(reinterpret_cast<char *>(&ph), sizeof ph) || ph.p_type == PT_INTERP) known = 0;
+    }
+  }
+  return known == 1;
 }
 
 inline void kill_leftovers();

@@ -742,6 +742,14 @@ inline std::string until_remit_waits(t::Proc &p, pid_t *child = nullptr) {
   return "";
 }
 
+// The sanitizer build is dynamic: with no descriptor to spare its loader
+// cannot even open libasan, so the case is for the static remit alone.
+inline void skip_unless_static() {
+  if (!t::remit_is_static())
+    cr_skip_test("%s is dynamically linked (the sanitizer build): its loader needs the descriptors this "
+                 "test leaves none of", t::remit().c_str());
+}
+
 inline const char *kSignalfdWarning = "cannot open a signalfd: Too many open files; waiting for signals with sigtimedwait";
 
 // "" if stderr is the one warning line, with `prefix`, that remit had no
@@ -773,6 +781,7 @@ inline std::string one_signalfd_warning(const std::string &err, const std::strin
 // 0.2.0 spun at 100% CPU reading fd -1 and never returned.
 Test(reliability, without_a_descriptor_for_a_signalfd_remit_warns_once_and_returns_the_childs_status,
      .timeout = 300) {
+  lost::skip_unless_static();
   for (const lost::NoFds &c : lost::kNoFds)
     for (bool pid1 : {false, true}) {
       const char *mode = pid1 ? "as PID 1" : "as wrapper";
@@ -789,6 +798,7 @@ Test(reliability, without_a_descriptor_for_a_signalfd_remit_warns_once_and_retur
 
 // TERM is still taken and passed on, and the rules still see it.
 Test(reliability, without_a_descriptor_for_a_signalfd_term_reaches_the_child_and_the_rules, .timeout = 300) {
+  lost::skip_unless_static();
   for (const lost::NoFds &c : lost::kNoFds)
     for (bool pid1 : {false, true})
       for (bool rule : {false, true}) {
@@ -819,6 +829,7 @@ Test(reliability, without_a_descriptor_for_a_signalfd_term_reaches_the_child_and
 // Deadlines without a signalfd: the grace period (-t) and --stop-delay
 // still expire, not sooner than set and long before the run's limit.
 Test(reliability, without_a_descriptor_for_a_signalfd_the_grace_period_and_the_stop_delay_expire, .timeout = 300) {
+  lost::skip_unless_static();
   for (const lost::NoFds &c : lost::kNoFds)
     for (bool pid1 : {false, true})
       for (bool grace : {true, false}) {
@@ -853,6 +864,7 @@ Test(reliability, without_a_descriptor_for_a_signalfd_the_grace_period_and_the_s
 // The drop-in names share the path: tini's and dumb-init's prefix on the
 // one warning, the child's status, TERM passed on.
 Test(reliability, without_a_descriptor_for_a_signalfd_tini_and_dumb_init_warn_once_and_work, .timeout = 300) {
+  lost::skip_unless_static();
   struct Name { const char *name, *prefix; };
   static const Name kNames[] = {{"tini", "[WARN  tini ("}, {"dumb-init", "[dumb-init] "}};
   for (const Name &n : kNames) {
