@@ -160,7 +160,8 @@ deps-pkg:
 # The Debian packages (pkg/deb.sh): /usr/bin/remit, the man page, the docs.
 deb: deps-release $(DEBS)
 
-dist/remit_$(VERSION)_%.deb: dist/remit-$(VERSION)-% pkg/deb.sh man/remit.1 README.md CHANGELOG.md LICENSE
+dist/remit_$(VERSION)_%.deb: dist/remit-$(VERSION)-% pkg/deb.sh man/remit.1 README.md CHANGELOG.md LICENSE \
+		$(wildcard docs/*.md docs/examples/*)
 	sh pkg/deb.sh $@ $* $< $(VERSION) $(SOURCE_DATE_EPOCH) '$(MAINTAINER)' $(SOURCE_URL)
 
 # The engines suite's user image for arm64 starts from this root filesystem.

@@ -25,6 +25,11 @@ mkdir -p "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/man/man1" "$root/usr/li
 install -m 755 "$bin" "$root/usr/bin/remit"
 gzip -9n < man/remit.1 > "$root/usr/share/man/man1/remit.1.gz"
 gzip -9n < README.md > "$doc/README.md.gz"
+# docs/, which the README links to, beside it (each page compressed, as
+# Debian's policy wants; the example files as they are, to copy).
+mkdir -p "$doc/docs/examples"
+for page in docs/*.md; do gzip -9n < "$page" > "$doc/$page.gz"; done
+for file in docs/examples/*; do install -m 644 "$file" "$doc/$file"; done
 for name in tini tini-static docker-init dumb-init catatonit podman-init; do
   ln -s ../../bin/remit "$root/usr/libexec/remit/$name"
 done

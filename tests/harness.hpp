@@ -14,6 +14,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <glob.h>
 #include <sched.h>
 #include <limits.h>
 #include <signal.h>
@@ -78,6 +79,16 @@ inline bool remit_is_static() {
     }
   }
   return known == 1;
+}
+
+// The paths that match a shell pattern, sorted; none if nothing matches.
+inline std::vector<std::string> glob(const std::string &pattern) {
+  glob_t g{};
+  std::vector<std::string> out;
+  if (::glob(pattern.c_str(), 0, nullptr, &g) == 0)
+    for (size_t i = 0; i < g.gl_pathc; i++) out.push_back(g.gl_pathv[i]);
+  globfree(&g);
+  return out;
 }
 
 inline void kill_leftovers();

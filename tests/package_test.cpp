@@ -151,6 +151,14 @@ Test(package, deb_has_the_files_fields_and_lintian_verdict_a_user_expects) {
                            "usr/share/doc/remit/README.md.gz", "usr/libexec/remit/tini",
                            "usr/libexec/remit/dumb-init", "usr/libexec/remit/catatonit"})
     cr_expect(paths.count(want), "the package has no /%s", want);
+  // docs/, which the README links to, beside it: every page, every example.
+  for (const char *pattern : {"docs/*.md", "docs/examples/*"})
+    for (const std::string &file : t::glob(t::root() + "/" + pattern)) {
+      std::string rel = file.substr(t::root().size() + 1);
+      bool page = rel.size() > 3 && rel.compare(rel.size() - 3, 3, ".md") == 0;
+      std::string want = "usr/share/doc/remit/" + rel + (page ? ".gz" : "");
+      cr_expect(paths.count(want), "the package has no /%s (the README links to %s)", want.c_str(), rel.c_str());
+    }
   for (const std::string &p : paths)
     cr_expect(p.compare(0, 8, "usr/bin/") != 0 || p == "usr/bin/" || p == "usr/bin/remit",
               "/%s is on PATH: a peer's name there would replace an installed peer", p.c_str());
