@@ -481,6 +481,17 @@ struct Proc {
   }
 };
 
+// Waits until `text` shows in the file at `path`; false past `limit`.
+inline bool wait_text(const std::string &path, const std::string &text, double limit = 10) {
+  return eventually([&] { return slurp(path).find(text) != std::string::npos; }, limit);
+}
+
+// Waits until remit has taken `sig` off its shared pending set: it has
+// received it (signalfd or sigtimedwait) and acted on it.
+inline void wait_taken(Proc &p, int sig, double limit = 10) {
+  if (!taken(p.init_pid(), sig, limit)) cr_assert_fail("remit did not take signal %d within %.0fs", sig, limit);
+}
+
 // argv run as PID 1 of a new PID namespace (with its own /proc).
 inline std::vector<std::string> as_pid1(std::vector<std::string> argv) {
   argv.insert(argv.begin(), {"/usr/bin/unshare", "--pid", "--fork", "--mount-proc"});

@@ -800,22 +800,38 @@ Test(report, the_log_file_stdout_or_stderr_goes_to_named_by_its_path_is_appended
     }
 }
 
+namespace {
+
+// A FIFO of 4096 bytes' room, open at both ends without blocking (the
+// test is its reader, and reads nothing yet), that holds `filler` already.
+struct Fifo {
+  std::string path;
+  int rd, wr;
+};
+Fifo fifo_holding(const std::string &filler) {
+  Fifo f{t::scratch() + "/fifo", -1, -1};
+  cr_assert(mkfifo(f.path.c_str(), 0644) == 0, "mkfifo %s failed", f.path.c_str());
+  f.rd = open(f.path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  cr_assert(f.rd >= 0, "cannot open the FIFO for reading: %s", strerror(errno));
+  int size = fcntl(f.rd, F_SETPIPE_SZ, 4096);
+  cr_assert(size == 4096, "F_SETPIPE_SZ 4096 gave %d (%s)", size, strerror(errno));
+  f.wr = open(f.path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  cr_assert(f.wr >= 0, "cannot open the FIFO for writing: %s", strerror(errno));
+  cr_assert(write(f.wr, filler.data(), filler.size()) == ssize_t(filler.size()), "could not put %zu bytes in",
+            filler.size());
+  return f;
+}
+
+}  // namespace
+
 // A FIFO whose reader (the test) holds it open but reads nothing, filled
 // to the brim beforehand (4096 bytes of room, 4096 written): the write
 // would block, and remit does not wait.  The warning says so, in words
 // (it said "error 95"); the status is the program's; the FIFO holds the
 // filler and not a byte of the line.
 Test(report, a_full_fifo_is_said_to_be_full_and_remit_does_not_wait) {
-  std::string fifo = t::scratch() + "/fifo";
-  cr_assert(mkfifo(fifo.c_str(), 0644) == 0, "mkfifo %s failed", fifo.c_str());
-  int rd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  cr_assert(rd >= 0, "cannot open the FIFO for reading: %s", strerror(errno));
-  int size = fcntl(rd, F_SETPIPE_SZ, 4096);
-  cr_assert(size == 4096, "F_SETPIPE_SZ 4096 gave %d (%s)", size, strerror(errno));
-  int wr = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  cr_assert(wr >= 0, "cannot open the FIFO for writing: %s", strerror(errno));
   std::string filler(4096, 'f');
-  cr_assert(write(wr, filler.data(), filler.size()) == ssize_t(filler.size()), "could not fill the FIFO");
+  auto [fifo, rd, wr] = fifo_holding(filler);
   cr_assert(write(wr, "f", 1) < 0 && errno == EAGAIN, "the FIFO is not full after 4096 bytes");
   t::Result r = t::run_within(Spec{{"remit", "--report", fifo, "--", kBusybox, "sh", "-c", "exit 3"}}, 20);
   cr_expect(!r.hung, "remit waited on the full FIFO (killed after 20 s); stderr: %s", r.err.c_str());
@@ -992,16 +1008,8 @@ Test(report, a_fifo_without_room_for_the_whole_line_gets_none_of_it_and_is_said_
   std::string tini = t::as_name("tini");
   for (const char *how : {"as a wrapper", "as PID 1", "as tini"}) {
     bool pid1 = !strcmp(how, "as PID 1"), as_tini = !strcmp(how, "as tini");
-    std::string fifo = t::scratch() + "/fifo";
-    cr_assert(mkfifo(fifo.c_str(), 0644) == 0, "mkfifo %s failed", fifo.c_str());
-    int rd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    cr_assert(rd >= 0, "cannot open the FIFO for reading: %s", strerror(errno));
-    int size = fcntl(rd, F_SETPIPE_SZ, 4096);
-    cr_assert(size == 4096, "F_SETPIPE_SZ 4096 gave %d (%s)", size, strerror(errno));
-    int wr = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    cr_assert(wr >= 0, "cannot open the FIFO for writing: %s", strerror(errno));
     std::string filler(4000, 'f');
-    cr_assert(write(wr, filler.data(), filler.size()) == ssize_t(filler.size()), "could not put 4000 bytes in");
+    auto [fifo, rd, wr] = fifo_holding(filler);
     std::vector<std::string> argv = {as_tini ? tini : "remit"};
     if (as_tini) argv.push_back("-s");
     argv.insert(argv.end(), {"--", kBusybox, "sh", "-c", "exit 3"});

@@ -28,19 +28,6 @@ bool wait_file(const std::string &path, double limit = 10) {
   return t::exists(path);
 }
 
-// Waits until `text` shows in the file at `path`.
-bool wait_text(const std::string &path, const std::string &text, double limit = 10) {
-  for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.01))
-    if (t::slurp(path).find(text) != std::string::npos) return true;
-  return false;
-}
-
-// Waits until remit has taken `sig` off its shared pending set, i.e. has
-// received it with sigtimedwait and acted on it.
-void wait_taken(t::Proc &p, int sig, double limit = 10) {
-  if (!t::taken(p.init_pid(), sig, limit)) cr_assert_fail("remit did not take signal %d within %.0fs", sig, limit);
-}
-
 // A process that is still running (not gone, not a zombie).
 bool running(pid_t pid) {
   std::string state = t::status_field(pid, "State");
@@ -153,7 +140,7 @@ Test(shutdown, signal_rewritten_to_0_never_reaches_the_child) {
     t::Proc p = t::start(Spec{argv});
     cr_assert(p.wait_for("ready\n"), "drop=%d: the child never said ready; stderr: %s", drop, p.err().c_str());
     p.signal(SIGUSR1);
-    wait_taken(p, SIGUSR1);
+    t::wait_taken(p, SIGUSR1);
     // remit acts on a signal as it takes it, so a forwarded USR1 is
     // pending at the child before this TERM is.
     p.signal(SIGTERM);
@@ -301,7 +288,7 @@ Test(shutdown, group_option_signals_the_grandchild) {
     t::Result r = p.wait();
     // The shell itself died by TERM; remit, outside PID 1, likewise.
     cr_expect(r.status() == 128 + SIGTERM, "%s: expected status 143, got %d", how, r.status());
-    bool got = wait_text(d + "/gc", "TERM");
+    bool got = t::wait_text(d + "/gc", "TERM");
     kill_ours(read_pid(d + "/inner"), d, true);
     cr_expect(got, "%s: the grandchild never got TERM", how);
   }
@@ -377,7 +364,7 @@ Test(shutdown, stop_delay_holds_term_while_usr1_passes_at_once) {
     std::string what = join(c.opts) + join(c.env);
     t::Proc p = start(c, what);
     p.signal(SIGTERM);
-    wait_taken(p, SIGTERM);
+    t::wait_taken(p, SIGTERM);
     p.signal(SIGUSR1);
     cr_assert(p.wait_for("\n10 ", 20), "%s: USR1 never reached the child", what.c_str());
     std::string log = p.out();
@@ -409,7 +396,7 @@ Test(shutdown, second_stop_signal_during_the_delay_forwards_at_once) {
   cr_assert(p.wait_for("ready"), "child not ready");
   double t0 = t::now();
   p.signal(SIGTERM);
-  wait_taken(p, SIGTERM);
+  t::wait_taken(p, SIGTERM);
   p.signal(SIGTERM);  // the impatient second one
   t::Result r = p.wait(90);
   double secs = t::now() - t0;

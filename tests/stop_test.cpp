@@ -25,18 +25,6 @@ void write_file(const std::string &path, const std::string &text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
-bool wait_text(const std::string &path, const std::string &text, double limit = 10) {
-  for (double end = t::now() + limit; t::now() < end; t::sleep_s(0.01))
-    if (t::slurp(path).find(text) != std::string::npos) return true;
-  return false;
-}
-
-// Waits until remit has taken `sig` off its shared pending set: it has
-// received it with sigtimedwait and acted on it.
-void wait_taken(t::Proc &p, int sig, double limit = 10) {
-  if (!t::taken(p.init_pid(), sig, limit)) cr_assert_fail("remit did not take signal %d within %.0fs", sig, limit);
-}
-
 void await_ready(t::Proc &p, const std::string &what, const std::string &needle = "ready") {
   if (p.wait_for(needle, 20)) return;
   p.signal(SIGKILL);
@@ -176,7 +164,7 @@ Test(stop, a_signal_left_out_of_the_list_is_passed_on_and_is_not_a_stop) {
                                   {child, "count", std::to_string(SIGWINCH)}));
   await_ready(p, "--stop-signals WINCH");
   p.signal(SIGTERM);
-  wait_taken(p, SIGTERM);
+  t::wait_taken(p, SIGTERM);
   cr_assert(p.wait_for("\n15\n", 20), "TERM (not a stop here) never reached the child; it logged: %s",
             p.out().c_str());
   p.signal(SIGWINCH);
@@ -200,7 +188,7 @@ Test(stop, a_second_listed_signal_during_the_delay_sends_both_at_once) {
   await_ready(p, "--stop-signals WINCH,USR2 --stop-delay 60");
   double t0 = t::now();
   p.signal(SIGWINCH);
-  wait_taken(p, SIGWINCH);
+  t::wait_taken(p, SIGWINCH);
   p.signal(SIGUSR1);  // not a stop: through at once, while WINCH is held
   cr_assert(p.wait_for("\n10\n", 20), "USR1 never reached the child; it logged: %s", p.out().c_str());
   std::string log = p.out();
@@ -291,7 +279,7 @@ Test(stop, under_a_peers_name_nothing_changes_unless_the_variable_is_set) {
     t::Proc p = t::start(Spec{{tini, "-s", "--", child, "count", std::to_string(SIGTERM)}, env});
     await_ready(p, what);
     p.signal(SIGWINCH);
-    wait_taken(p, SIGWINCH);
+    t::wait_taken(p, SIGWINCH);
     cr_assert(p.wait_for("\n28\n", 20), "%s: WINCH never reached the child; it logged: %s", what, p.out().c_str());
     p.signal(SIGTERM);
     t::Result r = p.wait(30);
@@ -346,7 +334,7 @@ Test(stop, a_winch_from_the_kernel_for_a_resize_is_never_a_stop) {
     } else {
       p.signal(SIGWINCH);
     }
-    wait_taken(p, SIGWINCH);
+    t::wait_taken(p, SIGWINCH);
     p.signal(SIGTERM);
     t::Result r = p.wait(30);
     close(master);
@@ -591,13 +579,13 @@ Test(stop, signal_all_as_a_wrapper_signals_the_programs_group_even_under_dumb_in
     cr_expect(r.status() == 128 + SIGTERM, "%s: expected status 143 (the program died by TERM), got %s; stderr: %s",
               what.c_str(), r.describe().c_str(), r.err.c_str());
     if (c.all) {
-      bool got = wait_text(d + "/gc", "TERM");
+      bool got = t::wait_text(d + "/gc", "TERM");
       kill_ours(inner, d, true);
       cr_expect(own_group, "%s: the program %d should lead a process group of its own", what.c_str(), int(prog));
       cr_expect(got, "%s: the grandchild in the program's group never got TERM", what.c_str());
     } else {
       kill(inner, SIGWINCH);
-      bool answered = wait_text(d + "/ack", "WINCH") || t::exists(d + "/gc");
+      bool answered = t::wait_text(d + "/ack", "WINCH") || t::exists(d + "/gc");
       bool alive = running(inner);
       std::string gc = t::slurp(d + "/gc");
       kill_ours(inner, d, true);
