@@ -163,8 +163,8 @@ inline ReportFile open_report(const Settings &set) {
 // Strings are cut to fit the space given them ("…" at the end), never the
 // object: the fields before args take at most 13/32 of the bound and 500
 // bytes (their budgets in write_report), so they always fit, and only
-// args are cut or left out.  The buffer is on write_report's stack (4 KiB more of .bss
-// would cost the file a page of padding); the calls find it here.
+// args are cut or left out.  The buffer is on write_report's stack, used
+// once at the end; the calls find it here.
 namespace json {
 constexpr int kSize = 4096;  // Kubernetes reads no more of a termination message
 constexpr int kTail = 3;     // "]}\n": closes args and the object
@@ -413,9 +413,9 @@ struct Verdict {
   int die_by;  // 0: none
 };
 
-// The end of the run, decided and said: the -v line, the report.  A pure
-// function of the settings, what was recorded and how the child ended,
-// apart from the lines it writes; the caller exits or dies by the verdict.
+// The end of the run, decided and said: the status follows from the
+// settings, what was recorded and how the child ended; it writes the -v
+// line and the report; the caller exits or dies by the verdict.
 inline Verdict conclude(const Settings &set, const Story &st, remap::Ending end, bool pid1,
                         ReportFile report) {
   int rule = remap::match(set.rules, end, st.received, st.child > 0, st.stop_sig != 0);
