@@ -291,7 +291,9 @@ Engine start_podman() {
   std::ofstream(g_dir + "/containers.conf")
       << "[containers]\ndefault_ulimits = [\"nofile=" << hard << ":" << hard
       << "\", \"nproc=4096:4096\"]\ninit_path = \"" << helpers << "/catatonit\"\n"
-      << "[engine]\nhelper_binaries_dir = [\"" << helpers << "\", \"/usr/local/libexec/podman\", "
+      // runc named: with Debian's crun installed Podman 4.3 takes crun,
+      // which refuses a cgroup v1 host with a cgroup2 hybrid mount.
+      << "[engine]\nruntime = \"runc\"\nhelper_binaries_dir = [\"" << helpers << "\", \"/usr/local/libexec/podman\", "
       << "\"/usr/local/lib/podman\", \"/usr/libexec/podman\", \"/usr/lib/podman\"]\n"
       << "lock_type = \"file\"\n";
   // Not the host's storage.conf either (its options, additional image stores).
