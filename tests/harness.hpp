@@ -481,6 +481,18 @@ struct Proc {
   }
 };
 
+// Kills a process a test left behind (and its process group with `group`),
+// if it is still one of the test's: its environment has D=dir.  So a
+// failing test does not leave sleeps around, and a recycled pid is safe.
+inline void kill_ours(pid_t pid, const std::string &dir, bool group = false) {
+  if (pid <= 0) return;
+  std::string env = slurp("/proc/" + std::to_string(pid) + "/environ");
+  if (env.find(std::string("D=") + dir + '\0') == std::string::npos) return;
+  pid_t pg = getpgid(pid);
+  if (group && pg > 1) kill(-pg, SIGKILL);
+  kill(pid, SIGKILL);
+}
+
 // Waits until `text` shows in the file at `path`; false past `limit`.
 inline bool wait_text(const std::string &path, const std::string &text, double limit = 10) {
   return eventually([&] { return slurp(path).find(text) != std::string::npos; }, limit);

@@ -36,18 +36,6 @@ bool running(pid_t pid) {
 
 pid_t read_pid(const std::string &path) { return pid_t(atoi(t::slurp(path).c_str())); }
 
-// Kills a process a test left behind (and its process group with `group`),
-// if it is still one of the test's: its environment has D=dir.  So a
-// failing test does not leave sleeps around, and a recycled pid is safe.
-void kill_ours(pid_t pid, const std::string &dir, bool group = false) {
-  if (pid <= 0) return;
-  std::string env = t::slurp("/proc/" + std::to_string(pid) + "/environ");
-  if (env.find(std::string("D=") + dir + '\0') == std::string::npos) return;
-  pid_t pg = getpgid(pid);
-  if (group && pg > 1) kill(-pg, SIGKILL);
-  kill(pid, SIGKILL);
-}
-
 // The time a child wrote after `tag` ("15 12345.678"), or -1.
 double stamp(const std::string &log, const std::string &tag) {
   size_t at = log.find(tag + " ");
@@ -217,7 +205,7 @@ Test(shutdown, child_that_stops_quickly_is_not_held_back_by_a_long_grace) {
   p.signal(SIGTERM);
   t::Result r = p.wait(90);
   double secs = t::now() - t0;
-  kill_ours(read_pid(d + "/sleep"), d);
+  t::kill_ours(read_pid(d + "/sleep"), d);
   cr_expect(r.exited && r.code == 0, "expected exit 0, got status %d", r.status());
   cr_expect(secs < 20, "a child that ended at once held remit for %.1f s (grace 60 s)", secs);
 
@@ -289,7 +277,7 @@ Test(shutdown, group_option_signals_the_grandchild) {
     // The shell itself died by TERM; remit, outside PID 1, likewise.
     cr_expect(r.status() == 128 + SIGTERM, "%s: expected status 143, got %d", how, r.status());
     bool got = t::wait_text(d + "/gc", "TERM");
-    kill_ours(read_pid(d + "/inner"), d, true);
+    t::kill_ours(read_pid(d + "/inner"), d, true);
     cr_expect(got, "%s: the grandchild never got TERM", how);
   }
 }
@@ -309,7 +297,7 @@ Test(shutdown, without_group_the_grandchild_is_not_signalled) {
   bool answered = wait_file(d + "/ack") || t::exists(d + "/gc");
   bool alive = running(inner);
   std::string gc = t::slurp(d + "/gc");
-  kill_ours(inner, d, true);  // the grandchild and its sleep
+  t::kill_ours(inner, d, true);  // the grandchild and its sleep
   cr_expect(answered, "the grandchild %d never answered WINCH (in $D/ack)", int(inner));
   cr_expect(gc.empty(), "without -g the grandchild got TERM: %s", gc.c_str());
   cr_expect(alive, "without -g the grandchild %d should still be running", int(inner));
@@ -332,7 +320,7 @@ Test(shutdown, grace_kill_reaches_the_whole_group_with_g) {
     // remit has ended, so a KILL it sent to the group is at the grandchild
     // already: it is gone, or has KILL pending.
     bool gone = !running(gc) || (t::pending(gc) & (1ULL << (SIGKILL - 1)));
-    kill_ours(gc, d);
+    t::kill_ours(gc, d);
     cr_expect(r.status() == 137, "group=%d: expected status 137, got %d", group, r.status());
     if (group) cr_expect(gone, "-g: the grandchild %d survived the KILL", int(gc));
     else cr_expect(!gone, "without -g the KILL should reach the child only, but grandchild %d died", int(gc));
@@ -400,7 +388,7 @@ Test(shutdown, second_stop_signal_during_the_delay_forwards_at_once) {
   p.signal(SIGTERM);  // the impatient second one
   t::Result r = p.wait(90);
   double secs = t::now() - t0;
-  kill_ours(read_pid(d + "/sleep"), d);
+  t::kill_ours(read_pid(d + "/sleep"), d);
   std::string log = t::slurp(d + "/log");
   cr_expect(r.exited && r.code == 0, "expected exit 0 (child trapped TERM), got status %d", r.status());
   cr_expect(log.find("TERM") != std::string::npos, "the child never got TERM: %s", log.c_str());
@@ -505,7 +493,7 @@ Test(shutdown, wait_all_outside_pid1_waits_for_the_childs_group) {
   wait_all_scripts(d, kDiligent);
   t::Result r = t::run(Spec{{"remit", "--wait-all", "-t", "60", "-m", "3=7", "--", "/bin/sh", d + "/main.sh"}, {"D=" + d}}, 40);
   std::string done = t::slurp(d + "/done");
-  kill_ours(read_pid(d + "/ready"), d);
+  t::kill_ours(read_pid(d + "/ready"), d);
   cr_expect(r.exited && r.code == 7, "expected exit 7, got status %d; stderr: %s", r.status(), r.err.c_str());
   cr_expect(done == "finished\n", "remit exited before the background process finished its work: '%s'",
             done.c_str());
@@ -527,8 +515,8 @@ Test(shutdown, wait_all_outside_pid1_does_not_wait_for_a_daemon_outside_the_grou
   double secs = t::now() - t0;
   pid_t daemon = read_pid(d + "/daemon");
   bool alive = running(daemon);
-  kill_ours(daemon, d);
-  kill_ours(read_pid(d + "/ready"), d);
+  t::kill_ours(daemon, d);
+  t::kill_ours(read_pid(d + "/ready"), d);
   cr_expect(r.exited && r.code == 7, "expected exit 7, got status %d", r.status());
   cr_expect(secs < 30, "remit waited %.1f s: it should give up on the group after the 1 s grace", secs);
   cr_expect(alive, "the daemon in its own session should have been left alone");

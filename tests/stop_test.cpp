@@ -43,17 +43,6 @@ std::string join(const std::vector<std::string> &v) {
   return s;
 }
 
-// Kills a process a test left behind (and its group with `group`), if it is
-// still one of the test's: its environment has D=dir.
-void kill_ours(pid_t pid, const std::string &dir, bool group = false) {
-  if (pid <= 0) return;
-  std::string env = t::slurp("/proc/" + std::to_string(pid) + "/environ");
-  if (env.find(std::string("D=") + dir + '\0') == std::string::npos) return;
-  pid_t pg = getpgid(pid);
-  if (group && pg > 1) kill(-pg, SIGKILL);
-  kill(pid, SIGKILL);
-}
-
 // The report at `path`: one line, at most `max` bytes (newline included),
 // JSON in UTF-8, for which the Python expression `check` holds.  python3
 // says what is wrong.
@@ -580,7 +569,7 @@ Test(stop, signal_all_as_a_wrapper_signals_the_programs_group_even_under_dumb_in
               what.c_str(), r.describe().c_str(), r.err.c_str());
     if (c.all) {
       bool got = t::wait_text(d + "/gc", "TERM");
-      kill_ours(inner, d, true);
+      t::kill_ours(inner, d, true);
       cr_expect(own_group, "%s: the program %d should lead a process group of its own", what.c_str(), int(prog));
       cr_expect(got, "%s: the grandchild in the program's group never got TERM", what.c_str());
     } else {
@@ -588,7 +577,7 @@ Test(stop, signal_all_as_a_wrapper_signals_the_programs_group_even_under_dumb_in
       bool answered = t::wait_text(d + "/ack", "WINCH") || t::exists(d + "/gc");
       bool alive = running(inner);
       std::string gc = t::slurp(d + "/gc");
-      kill_ours(inner, d, true);
+      t::kill_ours(inner, d, true);
       cr_expect(answered, "%s: the grandchild %d never answered WINCH", what.c_str(), int(inner));
       cr_expect(gc.empty() && alive, "%s: without REMIT_SIGNAL_ALL only the program should get TERM, but the "
                 "grandchild got it (%s, %s)", what.c_str(), gc.c_str(), alive ? "alive" : "gone");
