@@ -579,22 +579,33 @@ std::string image_archive() {
 
 // What the kernel runs an arm64 /remit as: qemu-user's interpreter, given
 // the file and the original argv (binfmt_misc's P flag), so the container's
-// PID 1 reads INTERPRETER /remit /remit -- ...  The entry is enabled here
-// (update-binfmts), as make test-arch does.
+// PID 1 reads INTERPRETER /remit /remit -- ...  The entry is enabled here,
+// as systemd-binfmt or binfmt-support would at boot: neither runs in a new
+// VM without systemd as PID 1.  Debian 12's qemu-user-static describes it
+// for binfmt-support (update-binfmts); Debian 13's qemu-user-binfmt only
+// for systemd-binfmt, a line in binfmt.d to write to the register file.
 std::string arm64_pid1() {
-  const char *binfmt = "/proc/sys/fs/binfmt_misc";
-  if (access((std::string(binfmt) + "/status").c_str(), F_OK) != 0)
+  std::string binfmt = "/proc/sys/fs/binfmt_misc", entry_path = binfmt + "/qemu-aarch64";
+  if (access((binfmt + "/status").c_str(), F_OK) != 0)
     cmd({"mount", "-t", "binfmt_misc", "binfmt_misc", binfmt});
   cmd({"update-binfmts", "--enable", "qemu-aarch64"});
-  std::istringstream entry(t::slurp(std::string(binfmt) + "/qemu-aarch64"));
+  std::string conf = t::slurp("/usr/lib/binfmt.d/qemu-aarch64.conf"), why;
+  if (access(entry_path.c_str(), F_OK) != 0 && !conf.empty()) {
+    int fd = open((binfmt + "/register").c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, conf.data(), conf.size()) < 0)
+      why = std::string(" (registering /usr/lib/binfmt.d/qemu-aarch64.conf: ") + strerror(errno) + ")";
+    if (fd >= 0) close(fd);
+  }
+  std::istringstream entry(t::slurp(entry_path));
   std::string line, interpreter, flags;
   for (; std::getline(entry, line);) {
     if (line.compare(0, 12, "interpreter ") == 0) interpreter = line.substr(12);
     if (line.compare(0, 7, "flags: ") == 0) flags = line.substr(7);
   }
   cr_assert(!interpreter.empty() && flags.find('F') != std::string::npos,
-            "binfmt_misc has no usable qemu-aarch64 entry (interpreter '%s', flags '%s'): "
-            "install qemu-user-static and binfmt-support", interpreter.c_str(), flags.c_str());
+            "binfmt_misc has no usable qemu-aarch64 entry (interpreter '%s', flags '%s')%s: "
+            "install qemu-user-static and binfmt-support", interpreter.c_str(), flags.c_str(),
+            why.c_str());
   return interpreter + std::string("\0/remit\0/remit", 14);
 }
 
