@@ -130,7 +130,7 @@ Ctr start_containerd(bool hide_unified = false) {
                         << "[plugins.\"io.containerd.internal.v1.opt\"]\n  path = \"" << g_dir << "/opt\"\n";
   std::vector<std::string> argv = {"/usr/bin/containerd", "--config", config};
   if (hide_unified)
-    argv.insert(argv.begin(), {"/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+    argv.insert(argv.begin(), {"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
                                "umount /sys/fs/cgroup/unified && exec \"$@\"", "sh"});
   g_containerd = t::start(Spec{argv, g_env});
   Ctr c{{"/usr/bin/ctr", "-a", sock, "-n", g_ns}};
