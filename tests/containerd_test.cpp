@@ -280,8 +280,9 @@ void clear() {
     for (const std::string &task : t::glob(h + "/*/")) rmdir(task.c_str());
     rmdir(h.c_str());
   }
-  // The runtime's root for the namespace, emptied by the shims.
-  rmdir(("/run/containerd/runc/" + ns).c_str());
+  // The runtime's root for the namespace: emptied by the shims, but not
+  // by a shim that was killed.
+  cmd({"rm", "-rf", "/run/containerd/runc/" + ns});
   clear_scratch();
 }
 
