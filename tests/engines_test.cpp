@@ -11,7 +11,7 @@
 // init everywhere remit goes (the image's /remit, --init-path, Podman's
 // helper catatonit): each test must then fail, which shows that it can.
 // An engine that cannot start fails the test with its own error.
-#include "harness.hpp"
+#include "engines.hpp"
 
 #include <regex>
 #include <sys/file.h>
@@ -20,6 +20,8 @@
 using t::copy_file;
 using t::mkdirs;
 using t::Spec;
+using engines::init_bin;
+using engines::tail;
 
 namespace {
 
@@ -53,12 +55,6 @@ int lock_tmp() {
 // PATH the tests were started with: /usr/local/bin/docker may be another client.
 const char *kPath = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 
-// The init under test: remit, or the stock init given as ENGINE_INIT.
-std::string init_bin() {
-  const char *e = getenv("ENGINE_INIT");
-  return e && *e ? e : t::remit();
-}
-
 // Runs a command to the end and forgets its scratch files.  Past `limit` (or
 // g_deadline) it is killed and reported as failed, without an assertion:
 // cleanup() uses it.
@@ -77,10 +73,6 @@ t::Result cmd(const std::vector<std::string> &argv, double limit = 120) {
   r.err = p.err() + (done == p.pid ? "" : "\n(killed: still running after its limit or the test's time budget)");
   unlink(p.out_path.c_str()), unlink(p.err_path.c_str()), rmdir(p.dir.c_str());
   return r;
-}
-
-std::string tail(const std::string &s, size_t n = 1500) {
-  return s.size() > n ? "..." + s.substr(s.size() - n) : s;
 }
 
 // dockerd's log without its many level=info lines: the errors, and the
@@ -178,20 +170,7 @@ std::string make_image_tar(bool with_init = true) {
   flock(g_lock, LOCK_EX);
   close(tmp);
   std::string rootfs = g_dir + "/rootfs";
-  for (const char *d : {"/bin", "/proc", "/dev", "/sys", "/tmp", "/etc", "/run"})
-    mkdirs(rootfs + d);
-  std::string bb = access("/bin/busybox", X_OK) == 0 ? "/bin/busybox" : "/usr/bin/busybox";
-  copy_file(bb, rootfs + "/bin/busybox");
-  std::istringstream applets(cmd({bb, "--list"}).out);
-  for (std::string name; applets >> name;)
-    if (name != "busybox") symlink("busybox", (rootfs + "/bin/" + name).c_str());
-  std::string server = t::nats_server();
-  copy_file(server, rootfs + "/usr/sbin/nats-server");
-  // Every absolute path ldd prints is a library to copy; a static build lists none.
-  std::istringstream ldd(cmd({"ldd", server}).out);
-  for (std::string word; ldd >> word;)
-    if (word[0] == '/') copy_file(word, rootfs + word);
-  if (with_init) copy_file(init_bin(), rootfs + "/remit");
+  engines::make_rootfs(rootfs, with_init ? init_bin() : "");
   std::ofstream(rootfs + "/etc/bad.conf") << "port: {\n";
   std::string tar = g_dir + "/rootfs.tar";
   t::Result r = cmd({"tar", "-C", rootfs, "-cf", tar, "."});
