@@ -157,6 +157,10 @@ $(IMAGE): $(DIST) pkg/image.sh
 deps-pkg:
 	@sh tests/deps.sh "make test (package suite)" lintian mandoc
 
+# The platforms suite: systemd-nspawn, and what its container's root holds.
+deps-platforms:
+	@sh tests/deps.sh "make test (platforms suite)" systemd-container nats-server busybox-static
+
 # The Debian packages (pkg/deb.sh): /usr/bin/remit, the man page, the docs.
 deb: deps-release $(DEBS)
 
@@ -230,7 +234,7 @@ check: remit
 # built with ASan/UBSan, then make test-arch.
 # What the suites read besides ./remit: the image archive, the package and
 # the engines suite's arm64 root (make test-repeat needs them too).
-SUITE_INPUTS := remit tests/runner deps-release deps-arch deps-pkg $(IMAGE) \
+SUITE_INPUTS := remit tests/runner deps-release deps-arch deps-pkg deps-platforms $(IMAGE) \
 		dist/remit_$(VERSION)_amd64.deb build/base-arm64.tar
 test: deps test-san fuzz-short $(SUITE_INPUTS)
 	tests/runner --jobs 2
@@ -322,5 +326,5 @@ install: remit
 	install -D -m 755 remit $(DESTDIR)$(PREFIX)/bin/remit
 	install -D -m 644 man/remit.1 $(DESTDIR)$(PREFIX)/share/man/man1/remit.1
 
-.PHONY: deps check test clean install demo demo-deps bench release deps-release test-arch deps-arch image deb check-changelog deps-pkg
+.PHONY: deps check test clean install demo demo-deps bench release deps-release test-arch deps-arch image deb check-changelog deps-pkg deps-platforms
 .PHONY: test-san fuzz fuzz-short test-remit-san test-repeat FORCE

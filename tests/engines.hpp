@@ -1,4 +1,5 @@
-// tests/engines.hpp: what the engine suites share (engines, containerd):
+// tests/engines.hpp: what the engine suites share (engines, containerd,
+// platforms):
 // the scratch root each test makes and locks, commands run with a limit
 // under the test's time budget, the init under test (ENGINE_INIT), the
 // image's root filesystem, and stopping what a test left behind.
@@ -104,6 +105,26 @@ inline std::string report_field(const std::string &report, const std::string &ke
   return report.substr(at, end - at);
 }
 
+// A root filesystem in `rootfs`: busybox-static (its applets as symlinks
+// in /bin), nats-server with every library ldd lists, and `init` as /remit
+// unless it is empty.
+inline void make_rootfs(const std::string &rootfs, const std::string &init) {
+  for (const char *d : {"/bin", "/proc", "/dev", "/sys", "/tmp", "/etc", "/run"}) mkdirs(rootfs + d);
+  std::string bb = access("/bin/busybox", X_OK) == 0 ? "/bin/busybox" : "/usr/bin/busybox";
+  copy_file(bb, rootfs + "/bin/busybox");
+  // t::run, not cmd(): a suite without the engines' time budget calls it too.
+  std::istringstream applets(t::run(Spec{{bb, "--list"}}).out);
+  for (std::string name; applets >> name;)
+    if (name != "busybox") symlink("busybox", (rootfs + "/bin/" + name).c_str());
+  std::string server = t::nats_server();
+  copy_file(server, rootfs + "/usr/sbin/nats-server");
+  // Every absolute path ldd prints is a library to copy; a static build lists none.
+  std::istringstream ldd(t::run(Spec{{"ldd", server}}).out);
+  for (std::string word; ldd >> word;)
+    if (word[0] == '/') copy_file(word, rootfs + word);
+  if (!init.empty()) copy_file(init, rootfs + "/remit");
+}
+
 // The scratch dir and the image's tarball: busybox (its applets as
 // symlinks), nats-server and its libraries, the init as /remit (unless
 // `with_init` is false), and a nats config that does not parse.  The
@@ -121,20 +142,7 @@ inline std::string make_image_tar(bool with_init = true, const std::string &pref
   flock(g_lock, LOCK_EX);
   close(tmp);
   std::string rootfs = g_dir + "/rootfs";
-  for (const char *d : {"/bin", "/proc", "/dev", "/sys", "/tmp", "/etc", "/run"})
-    mkdirs(rootfs + d);
-  std::string bb = access("/bin/busybox", X_OK) == 0 ? "/bin/busybox" : "/usr/bin/busybox";
-  copy_file(bb, rootfs + "/bin/busybox");
-  std::istringstream applets(cmd({bb, "--list"}).out);
-  for (std::string name; applets >> name;)
-    if (name != "busybox") symlink("busybox", (rootfs + "/bin/" + name).c_str());
-  std::string server = t::nats_server();
-  copy_file(server, rootfs + "/usr/sbin/nats-server");
-  // Every absolute path ldd prints is a library to copy; a static build lists none.
-  std::istringstream ldd(cmd({"ldd", server}).out);
-  for (std::string word; ldd >> word;)
-    if (word[0] == '/') copy_file(word, rootfs + word);
-  if (with_init) copy_file(init_bin(), rootfs + "/remit");
+  make_rootfs(rootfs, with_init ? init_bin() : "");
   std::ofstream(rootfs + "/etc/bad.conf") << "port: {\n";
   std::string tar = g_dir + "/rootfs.tar";
   t::Result r = cmd({"tar", "-C", rootfs, "-cf", tar, "."});
