@@ -878,6 +878,17 @@ void import_pod_image(const Engine &e, const std::string &tar) {
           std::string("ENV ") + t::kOneP, tar, kPodImage});
 }
 
+// Podman for kube play: its pods' infra container runs Debian's own
+// catatonit, as a user's does, whatever ENGINE_INIT says: what is under
+// test is the image's /remit, and a stock init as the infra (tini has no
+// -P) would fail the test before its own case.
+Engine start_kube_podman() {
+  Engine e = start_podman();
+  cr_assert(access("/usr/bin/catatonit", X_OK) == 0, "no /usr/bin/catatonit (apt-get install catatonit)");
+  copy_file("/usr/bin/catatonit", g_dir + "/helpers/catatonit");
+  return e;
+}
+
 // `text` with its first `from` replaced by `to`; `from` must be there.
 std::string edit(std::string text, const std::string &from, const std::string &to) {
   size_t at = text.find(from);
@@ -947,7 +958,7 @@ std::string host_report(const std::string &path) {
 // container with no TERM first: 137, where a TERM would have given 0.
 Test(engines, podman_kube_play_pod_stop_gives_the_rule_and_kube_replace_and_down_sigkill) {
   std::string tar = make_image_tar();
-  Engine e = start_podman();
+  Engine e = start_kube_podman();
   import_pod_image(e, tar);
   play(e, pod_yaml(), "pod");
   wait_nats(e, kPodContainer, true);
@@ -994,7 +1005,7 @@ Test(engines, podman_kube_play_pod_stop_gives_the_rule_and_kube_replace_and_down
 // can end it quickly (a stock init: 137 after 120 s).
 Test(engines, podman_kube_play_report_in_a_host_file_at_dev_termination_log_and_the_grace) {
   std::string tar = make_image_tar();
-  Engine e = start_podman();
+  Engine e = start_kube_podman();
   import_pod_image(e, tar);
   std::string host = g_dir + "/host/termination-log";
   mkdirs(g_dir + "/host");
@@ -1046,7 +1057,7 @@ Test(engines, podman_kube_play_report_in_a_host_file_at_dev_termination_log_and_
 // that cannot be written must not cost the status.
 Test(engines, podman_kube_play_non_root_report_path_unopenable_one_warning_status_kept) {
   std::string tar = make_image_tar();
-  Engine e = start_podman();
+  Engine e = start_kube_podman();
   import_pod_image(e, tar);
   play(e, edit(pod_yaml(), "  containers:\n", "  securityContext:\n    runAsUser: 65534\n  containers:\n"),
        "non-root");
@@ -1071,7 +1082,7 @@ Test(engines, podman_kube_play_non_root_report_path_unopenable_one_warning_statu
 // containers.conf names runc).  crun refuses a cgroup v1 host with a
 // cgroup2 mount beside the v1 ones ("cgroups in hybrid mode not
 // supported"), as these machines are: there each Podman command runs in a
-// mount namespace of its own (unshare -m, private propagation) without
+// mount namespace of its own (unshare --mount, private propagation) without
 // that mount, so crun sees the v1 hierarchies alone and the host keeps its
 // mounts.  The container, its init and the stop are crun's all the same.
 // A host where crun cannot run even so is a skip, with crun's error.
@@ -1086,7 +1097,7 @@ Test(engines, podman_crun_stop_exit_codes_with_remit_as_entrypoint) {
   std::string errors = r.err;
   if (!(r.exited && r.code == 0) && r.err.find("hybrid mode") != std::string::npos) {
     probe = "crun-probe-ns";
-    std::vector<std::string> ns = {"/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c",
+    std::vector<std::string> ns = {"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
                                    "umount /sys/fs/cgroup/unified && exec \"$@\"", "sh"};
     e.argv.insert(e.argv.begin(), ns.begin(), ns.end());
     for (const char *what : {"pod", "container"}) {  // run first at cleanup
