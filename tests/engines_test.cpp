@@ -921,8 +921,12 @@ std::string play(const Engine &e, std::string yaml, const std::string &name, boo
   std::vector<std::string> args = {"kube", "play", "--network", "none"};
   if (replace) args.push_back("--replace");
   args.push_back(path);
-  e.must(args);
-  g_pods.push_back(e.must({"pod", "inspect", "-f", "{{.Id}}", "nats"}));
+  t::Result r = e(args);
+  // The pod, for cleanup, also when one of its containers did not start.
+  t::Result pod = e({"pod", "inspect", "-f", "{{.Id}}", "nats"});
+  if (pod.exited && pod.code == 0) g_pods.push_back(pod.out.substr(0, pod.out.find('\n')));
+  cr_assert(r.exited && r.code == 0, "podman kube play of %s failed (%d): %s\nthe manifest:\n%s", path.c_str(),
+            r.status(), r.err.c_str(), yaml.c_str());
   return path;
 }
 
