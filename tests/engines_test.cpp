@@ -163,7 +163,10 @@ Engine start_podman() {
       // which refuses a cgroup v1 host with a cgroup2 hybrid mount.
       << "[engine]\nruntime = \"runc\"\nhelper_binaries_dir = [\"" << helpers << "\", \"/usr/local/libexec/podman\", "
       << "\"/usr/local/lib/podman\", \"/usr/libexec/podman\", \"/usr/lib/podman\"]\n"
-      << "lock_type = \"file\"\n";
+      << "lock_type = \"file\"\n"
+      // Networks (and Podman's lock file for them) in the scratch root,
+      // not in /etc/containers/networks.
+      << "[network]\nnetwork_config_dir = \"" << g_dir << "/networks\"\n";
   // Not the host's storage.conf either (its options, additional image stores).
   std::ofstream(g_dir + "/storage.conf") << "[storage]\ndriver = \"vfs\"\nrunroot = \"" << g_dir
                                           << "/run\"\ngraphroot = \"" << g_dir << "/root\"\n";
@@ -728,4 +731,263 @@ Test(engines, podman_stop_signal_winch_is_remits_stop_for_the_stop_rule_and_the_
   winch_cases(e, "entrypoint", opts, kImage, {"/remit", "--"}, "/remit", true);
   opts.insert(opts.end(), {"--init", "--init-path", init_bin()});
   winch_cases(e, "init", opts, kImage, {}, "/run/podman-init", true);
+}
+
+// Issue 26: `podman kube play` of the project's own Pod manifest
+// (docs/examples/pod.yaml, the README's) and of the Podman recipe in
+// docs/podman.md, offline: the manifest's image is made here under its
+// name, with remit as its entrypoint and nats-server as its command, and
+// each manifest gets `imagePullPolicy: Never` so that nothing is pulled.
+// The pod is named nats, so its container is nats-nats.
+namespace {
+
+const char *kPodImage = "registry.example.com/nats-remit:latest";
+const char *kPodContainer = "nats-nats";
+
+// GOMAXPROCS=1 in the image: the manifest's env is the docs', see kOneP.
+void import_pod_image(const Engine &e, const std::string &tar) {
+  e.must({"import", "--change", "ENTRYPOINT [\"/remit\", \"--\"]", "--change",
+          "CMD [\"/usr/sbin/nats-server\", \"-a\", \"127.0.0.1\"]", "--change",
+          std::string("ENV ") + t::kOneP, tar, kPodImage});
+}
+
+// Podman for kube play: its pods' infra container runs Debian's own
+// catatonit, as a user's does, whatever ENGINE_INIT says: what is under
+// test is the image's /remit, and a stock init as the infra (tini has no
+// -P) would fail the test before its own case.
+Engine start_kube_podman() {
+  Engine e = start_podman();
+  cr_assert(access("/usr/bin/catatonit", X_OK) == 0, "no /usr/bin/catatonit (apt-get install catatonit)");
+  copy_file("/usr/bin/catatonit", g_dir + "/helpers/catatonit");
+  return e;
+}
+
+// `text` with its first `from` replaced by `to`; `from` must be there.
+std::string edit(std::string text, const std::string &from, const std::string &to) {
+  size_t at = text.find(from);
+  cr_assert(at != std::string::npos, "expected '%s' in the manifest:\n%s", from.c_str(), text.c_str());
+  return text.replace(at, from.size(), to);
+}
+
+// The README's manifest, as it is.
+std::string pod_yaml() { return t::slurp(t::root() + "/docs/examples/pod.yaml"); }
+
+// docs/podman.md's manifest for kube play: its yaml block with a hostPath.
+std::string podman_recipe() {
+  std::string md = t::slurp(t::root() + "/docs/podman.md");
+  for (size_t at = 0; (at = md.find("```yaml\n", at)) != std::string::npos;) {
+    at += 8;
+    std::string block = md.substr(at, md.find("```", at) - at);
+    if (block.find("hostPath:") != std::string::npos) return block;
+  }
+  cr_assert_fail("docs/podman.md shows no yaml block with a hostPath (its kube play recipe)");
+  return "";
+}
+
+// `podman kube play` (with --replace when `replace`) of `yaml`, written as
+// g_dir/NAME.yaml and returned: the path kube down takes.
+std::string play(const Engine &e, std::string yaml, const std::string &name, bool replace = false) {
+  std::string image = std::string("image: ") + kPodImage + "\n";
+  yaml = edit(yaml, image, image + "      imagePullPolicy: Never\n");
+  std::string path = g_dir + "/" + name + ".yaml";
+  std::ofstream(path) << yaml;
+  std::vector<std::string> args = {"kube", "play", "--network", "none"};
+  if (replace) args.push_back("--replace");
+  args.push_back(path);
+  t::Result r = e(args);
+  // The pod, for cleanup, also when one of its containers did not start.
+  t::Result pod = e({"pod", "inspect", "-f", "{{.Id}}", "nats"});
+  if (pod.exited && pod.code == 0) g_pods.push_back(pod.out.substr(0, pod.out.find('\n')));
+  cr_assert(r.exited && r.code == 0, "podman kube play of %s failed (%d): %s\nthe manifest:\n%s", path.c_str(),
+            r.status(), r.err.c_str(), yaml.c_str());
+  return path;
+}
+
+// The exit code in the died event of container `id`: after kube down or
+// --replace the container is gone, and with it its State.  The event is
+// written by the kill that kube ran before it returned; 60 s for a slow
+// machine's event file.
+int died_code(const Engine &e, const std::string &id) {
+  std::string out;
+  for (double end = until(60); t::now() < end; t::sleep_s(0.1)) {
+    out = e.must({"events", "--stream=false", "--filter", "container=" + id, "--filter", "event=died",
+                  "--format", "{{.ContainerExitCode}}"});
+    if (!out.empty()) return atoi(out.c_str());
+  }
+  cr_assert_fail("no died event for container %s after 60 s", id.c_str());
+  return -1;
+}
+
+// remit's report as the host file of the recipe has it; "" when empty.
+std::string host_report(const std::string &path) {
+  std::string s = t::slurp(path);
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+// The README's manifest under kube play: `podman pod stop` sends TERM and
+// the rule 1@TERM=0 makes nats-server's 1 a 0 (a stock init: 1), read with
+// `podman inspect`.  Podman mounts nothing at /dev/termination-log: the
+// file there is one remit made in the container's private /dev, lost with
+// it.  `kube play --replace` and `kube down` of a running pod SIGKILL its
+// container with no TERM first: 137, where a TERM would have given 0.
+Test(engines, podman_kube_play_pod_stop_gives_the_rule_and_kube_replace_and_down_sigkill) {
+  std::string tar = make_image_tar();
+  Engine e = start_kube_podman();
+  import_pod_image(e, tar);
+  play(e, pod_yaml(), "pod");
+  wait_nats(e, kPodContainer, true);
+  std::string pid = e.inspect(kPodContainer, "{{.State.Pid}}");
+  std::string mounts = t::slurp("/proc/" + pid + "/mountinfo");
+  cr_expect(mounts.find(" /dev/termination-log ") == std::string::npos,
+            "Podman now mounts something at /dev/termination-log (docs/podman.md says it does not):\n%s",
+            mounts.c_str());
+  cr_expect(access(("/proc/" + pid + "/root/dev/termination-log").c_str(), F_OK) == 0,
+            "REMIT_REPORT=/dev/termination-log: remit, as root, should have made the file in the "
+            "container's own /dev when it started; there is none");
+  cr_log_info("kube play: the manifest's terminationGracePeriodSeconds is 30, the container's stop "
+              "timeout %s s", e.inspect(kPodContainer, "{{.Config.StopTimeout}}").c_str());
+  e.must({"pod", "stop", "-t", "120", "nats"});  // 120 s: as stop_nats says
+  std::string ended = e.inspect(kPodContainer, "{{.State.Status}} {{.State.ExitCode}}");
+  cr_expect(ended == "exited 0", "kube play of docs/examples/pod.yaml (REMIT_MAP=1@TERM=0), podman pod "
+            "stop: nats-server exits 1 on TERM, the rule should make it 0; the container is '%s'%s",
+            ended.c_str(), ended == "exited 137" ? " (killed after the stop timeout)" : "");
+  // The pod stopped, --replace starts it anew; then it kills the running one.
+  play(e, pod_yaml(), "pod", true);
+  wait_nats(e, kPodContainer, true);
+  std::string id = e.inspect(kPodContainer, "{{.Id}}");
+  play(e, pod_yaml(), "pod", true);
+  int replaced = died_code(e, id);
+  cr_expect(replaced == 137, "kube play --replace of the running pod: expected its container killed (137, "
+            "no TERM first: docs/podman.md says so), got %d", replaced);
+  wait_nats(e, kPodContainer, true);
+  id = e.inspect(kPodContainer, "{{.Id}}");
+  e.must({"kube", "down", g_dir + "/pod.yaml"});
+  int down = died_code(e, id);
+  cr_expect(down == 137, "kube down of the running pod: expected its container killed (137, no TERM "
+            "first: docs/podman.md says so), got %d", down);
+}
+
+// docs/podman.md's recipe: a hostPath volume for the termination-log file,
+// here g_dir/host/termination-log (FileOrCreate: Podman makes it).  The
+// recipe is read from docs/podman.md, so what it shows is what runs.  After
+// `podman pod stop` the host file has remit's report (a stock init writes
+// none): TERM received, the rule, the status Podman recorded.  Then the
+// grace, with the recipe's REMIT_GRACE made 2s (under Podman's 10 s stop
+// timeout, which terminationGracePeriodSeconds does not change) and the
+// rule 137@TERM=0, for a program that ignores TERM: remit kills it after
+// 2 s and the status is 0, stopped with -t 120 so that only remit's grace
+// can end it quickly (a stock init: 137 after 120 s).
+Test(engines, podman_kube_play_report_in_a_host_file_at_dev_termination_log_and_the_grace) {
+  std::string tar = make_image_tar();
+  Engine e = start_kube_podman();
+  import_pod_image(e, tar);
+  std::string host = g_dir + "/host/termination-log";
+  mkdirs(g_dir + "/host");
+  std::string recipe = podman_recipe();
+  std::vector<std::string> paths;
+  for (size_t at = 0; (at = recipe.find("path: /", at)) != std::string::npos; at++)
+    paths.push_back(recipe.substr(at + 6, recipe.find('\n', at) - at - 6));
+  cr_assert(paths.size() == 1, "docs/podman.md's recipe should have one hostPath path, it has %zu:\n%s",
+            paths.size(), recipe.c_str());
+  recipe = edit(recipe, "path: " + paths[0] + "\n", "path: " + host + "\n");
+
+  play(e, recipe, "recipe");
+  wait_nats(e, kPodContainer, true);
+  e.must({"pod", "stop", "-t", "120", "nats"});  // 120 s: as stop_nats says
+  int code = atoi(e.inspect(kPodContainer, "{{.State.ExitCode}}").c_str());
+  std::string report = host_report(host);
+  cr_expect(code == 0, "the recipe (REMIT_MAP=1@TERM=0), podman pod stop: expected 0, got %d; the host "
+            "file %s has: %s", code, host.c_str(), report.empty() ? "(nothing)" : report.c_str());
+  cr_expect(report_field(report, "stop_signal") == "\"TERM\"" &&
+                report_field(report, "exit_status") == std::to_string(code) &&
+                report.find("\"rule\":{\"text\":\"1@TERM=0\"") != std::string::npos,
+            "after podman pod stop, the host file mounted at /dev/termination-log should have remit's "
+            "report (TERM received, rule 1@TERM=0, exit_status %d); it has: %s", code,
+            report.empty() ? "(nothing)" : report.c_str());
+
+  std::string image = std::string("image: ") + kPodImage + "\n";
+  std::string grace = edit(recipe, image, image + "      args: [\"/bin/sh\", \"-c\", \"trap '' TERM; "
+                           "echo ready; exec busybox sleep 1000\"]\n");
+  grace = edit(grace, "value: \"1@TERM=0\"", "value: \"137@TERM=0\"");
+  std::string two = std::regex_replace(grace, std::regex("(name: REMIT_GRACE\n +value: )\"[^\"]*\""), "$1\"2s\"");
+  cr_assert(two != grace, "docs/podman.md's recipe should set REMIT_GRACE:\n%s", grace.c_str());
+  grace = two;
+  play(e, grace, "grace", true);
+  wait_ready(e, kPodContainer);
+  e.must({"pod", "stop", "-t", "120", "nats"}, 240);
+  code = atoi(e.inspect(kPodContainer, "{{.State.ExitCode}}").c_str());
+  report = host_report(host);
+  cr_expect(code == 0 && report.find("\"grace_kill\":true") != std::string::npos &&
+                report_field(report, "exit_status") == "0",
+            "REMIT_GRACE=2s REMIT_MAP=137@TERM=0, a program that ignores TERM, podman pod stop -t 120: "
+            "expected 0 after remit's KILL, got %d%s; the host file has: %s", code,
+            code == 137 ? " (Podman's KILL after 120 s: no grace started)" : "",
+            report.empty() ? "(nothing)" : report.c_str());
+}
+
+// The README's manifest run as a user (runAsUser 65534): remit cannot
+// create /dev/termination-log in the container's root-owned /dev.  It says
+// so once, runs nats-server anyway, and the rule still gives 0: a report
+// that cannot be written must not cost the status.
+Test(engines, podman_kube_play_non_root_report_path_unopenable_one_warning_status_kept) {
+  std::string tar = make_image_tar();
+  Engine e = start_kube_podman();
+  import_pod_image(e, tar);
+  play(e, edit(pod_yaml(), "  containers:\n", "  securityContext:\n    runAsUser: 65534\n  containers:\n"),
+       "non-root");
+  std::string logs = wait_nats(e, kPodContainer, true);
+  e.must({"pod", "stop", "-t", "120", "nats"});  // 120 s: as stop_nats says
+  t::Result log = e({"logs", kPodContainer});
+  std::istringstream lines(log.out + log.err);
+  std::vector<std::string> said;
+  for (std::string line; std::getline(lines, line);)
+    if (line.compare(0, 6, "remit:") == 0) said.push_back(line);
+  cr_expect(said.size() == 1 && said[0] == "remit: cannot open the report file '/dev/termination-log': "
+                                           "Permission denied",
+            "runAsUser 65534, REMIT_REPORT=/dev/termination-log: expected remit's one warning \"remit: "
+            "cannot open the report file '/dev/termination-log': Permission denied\", it said %zu "
+            "line(s); the container's log:\n%s", said.size(), tail(log.out + log.err).c_str());
+  std::string ended = e.inspect(kPodContainer, "{{.State.Status}} {{.State.ExitCode}}");
+  cr_expect(ended == "exited 0", "runAsUser 65534, the report path unopenable, podman pod stop: the rule "
+            "1@TERM=0 should still give 0; the container is '%s'", ended.c_str());
+}
+
+// crun as Podman's runtime (`podman --runtime crun`; the private
+// containers.conf names runc).  crun refuses a cgroup v1 host with a
+// cgroup2 mount beside the v1 ones ("cgroups in hybrid mode not
+// supported"), as these machines are: there each Podman command runs in a
+// mount namespace of its own (unshare --mount, private propagation) without
+// that mount, so crun sees the v1 hierarchies alone and the host keeps its
+// mounts.  The container, its init and the stop are crun's all the same.
+// A host where crun cannot run even so is a skip, with crun's error.
+Test(engines, podman_crun_stop_exit_codes_with_remit_as_entrypoint) {
+  std::string tar = make_image_tar();
+  Engine e = start_podman();
+  import_image(e, tar);
+  cr_assert(access("/usr/bin/crun", X_OK) == 0, "crun is not installed (apt-get install crun)");
+  e.argv.insert(e.argv.end(), {"--runtime", "crun"});
+  std::string probe = "crun-probe";
+  t::Result r = e({"run", "--name", probe, "--network", "none", kImage, "/bin/true"});
+  std::string errors = r.err;
+  if (!(r.exited && r.code == 0) && r.err.find("hybrid mode") != std::string::npos) {
+    probe = "crun-probe-ns";
+    std::vector<std::string> ns = {"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                                   "umount /sys/fs/cgroup/unified && exec \"$@\"", "sh"};
+    e.argv.insert(e.argv.begin(), ns.begin(), ns.end());
+    for (const char *what : {"pod", "container"}) {  // run first at cleanup
+      g_undo.push_back(e.argv);
+      g_undo.back().insert(g_undo.back().end(), {what, "rm", "-f", "-a"});
+    }
+    r = e({"run", "--name", probe, "--network", "none", kImage, "/bin/true"});
+    errors += "\nwithout /sys/fs/cgroup/unified in a mount namespace of its own:\n" + r.err;
+    cr_log_info("crun: %s; Podman runs in a mount namespace without /sys/fs/cgroup/unified", errors.c_str());
+  }
+  if (!(r.exited && r.code == 0)) cr_skip_test("crun cannot run a container here: %s", errors.c_str());
+  std::string runtime = e.inspect(probe, "{{.OCIRuntime}}");
+  cr_assert(runtime == "crun", "podman --runtime crun ran the container with '%s'", runtime.c_str());
+  e.must({"rm", probe});
+  three_cases(e, "crun-entrypoint", {}, {"/remit", "--"}, "/remit");
 }
