@@ -5,7 +5,7 @@
 #                                  PKG:ARCH adds ARCH to dpkg if needed;
 #                                  PKG? only where the archive has it
 what="remit's tests"
-pkgs="build-essential musl-tools libcriterion-dev nats-server tini dumb-init catatonit runc busybox-static mandoc util-linux procps clang libclang-rt-dev python3 docker.io podman containerd crun"
+pkgs="build-essential musl-tools libcriterion-dev nats-server tini dumb-init catatonit runc busybox-static mandoc util-linux procps clang libclang-rt-dev python3 docker.io podman containerd crun docker-compose podman-compose"
 if [ $# -gt 0 ]; then
   what=$1; shift; pkgs="$*"
 else
