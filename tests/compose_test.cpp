@@ -89,28 +89,17 @@ struct Compose {
                 tail(logs).c_str());
       return id;
     }
-    // The container's PID 1, read here at the pid the engine reports
-    // (engines_test.cpp's stop_nats says why not with exec).
-    std::string pid = engine.inspect(id, "{{.State.Pid}}");
-    std::string nspid = t::status_field(atoi(pid.c_str()), "NSpid");
-    std::string argv0 = t::slurp("/proc/" + pid + "/cmdline");
-    bool is_pid1 = nspid.size() > 2 && nspid.compare(nspid.size() - 2, 2, "\t1") == 0;
-    bool as_expected = argv0.compare(0, pid1.size() + 4, pid1 + std::string("\0--\0", 4)) == 0;
-    for (char &c : argv0) c = c ? c : ' ';
-    cr_assert(is_pid1 && as_expected, "%s %s: the container's process (pid %s, NSpid '%s') is '%s', expected "
-              "PID 1 '%s -- ...'", name.c_str(), svc.c_str(), pid.c_str(), nspid.c_str(), argv0.c_str(),
-              pid1.c_str());
+    // The container's PID 1 (see not_pid1_running).
+    std::string wrong = not_pid1_running(engine.inspect(id, "{{.State.Pid}}"), pid1);
+    cr_assert(wrong.empty(), "%s %s: the container's %s", name.c_str(), svc.c_str(), wrong.c_str());
     return id;
   }
   // remit's report (the last JSON line of the log; none from a stock init)
   // and the engine's State, to explain an exit code.
   std::string why(const std::string &id) const {
     t::Result log = engine({"logs", id});
-    std::istringstream lines(log.out + log.err);
-    std::string report = "(none)";
-    for (std::string line; std::getline(lines, line);)
-      if (line.compare(0, 11, "{\"program\":") == 0) report = line;
-    return "\n  remit's report: " + report + "\n  the engine's State: " + engine.inspect(id, "{{json .State}}");
+    std::string report = report_line(log.out + log.err);
+    return "\n  remit's report: " + (report.empty() ? "(none)" : report) + "\n  the engine's State: " + engine.inspect(id, "{{json .State}}");
   }
 };
 

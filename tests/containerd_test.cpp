@@ -204,13 +204,8 @@ struct Task {
       if (f >> task >> pid && task == id) break;
       pid.clear();
     }
-    std::string nspid = t::status_field(atoi(pid.c_str()), "NSpid");
-    std::string argv = t::slurp("/proc/" + pid + "/cmdline");
-    bool is_pid1 = nspid.size() > 2 && nspid.compare(nspid.size() - 2, 2, "\t1") == 0;
-    bool is_init = argv.compare(0, 10, std::string("/remit\0--\0", 10)) == 0;
-    for (char &ch : argv) ch = ch ? ch : ' ';
-    cr_assert(is_pid1 && is_init, "%s: the task's process (pid %s, NSpid '%s') is '%s', expected PID 1 "
-              "'/remit -- ...'", id.c_str(), pid.c_str(), nspid.c_str(), argv.c_str());
+    std::string wrong = not_pid1_running(pid, "/remit");
+    cr_assert(wrong.empty(), "%s: the task's %s", id.c_str(), wrong.c_str());
   }
 
   // `ctr task kill -s SIG`, then the status from the exit event (waited for
@@ -230,9 +225,7 @@ struct Task {
     g_undo.pop_back();
     g_undo.pop_back();
     e.log = t::slurp(log);
-    std::istringstream lines(e.log);
-    for (std::string line; std::getline(lines, line);)
-      if (line.compare(0, 11, "{\"program\":") == 0) e.report = line;
+    e.report = report_line(e.log);
     cr_log_info("%s: exit status %d, ctr task delete: %s", id.c_str(), e.code, e.deleted.c_str());
     return e;
   }
@@ -295,29 +288,9 @@ void fresh() {
   g_events = t::Proc{};
 }
 
-// A run killed from outside never ran cleanup(): each unlocked
-// /tmp/remit-containerd-* is cleared before a test starts (see engines).
-void sweep() {
-  g_deadline = t::now() + 60;
-  int tmp = lock_tmp();
-  DIR *d = tmp >= 0 ? opendir("/tmp") : nullptr;
-  for (dirent *ent; d && (ent = readdir(d));) {
-    if (strncmp(ent->d_name, "remit-containerd-", 17) != 0) continue;
-    fresh();
-    g_dir = std::string("/tmp/") + ent->d_name;
-    g_lock = open(g_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (g_lock >= 0 && flock(g_lock, LOCK_EX | LOCK_NB) != 0) {
-      close(g_lock);
-      g_lock = -1;
-    }
-    if (g_lock < 0) continue;
-    clear();
-  }
-  if (d) closedir(d);
-  if (tmp >= 0) close(tmp);
-  fresh();
-  g_deadline = t::now() + 1140;
-}
+// Each unlocked /tmp/remit-containerd-*, left by a killed run, is cleared
+// before a test starts (see sweep_scratch()).
+void sweep() { sweep_scratch("remit-containerd", fresh, clear); }
 
 void cleanup() {
   g_deadline = t::now() + 240;

@@ -37,6 +37,33 @@ inline int lock_tmp() {
   return fd;
 }
 
+// A run killed from outside (the runner interrupted or killed) never ran
+// its cleanup(): every test holds a lock on its scratch dir while it lives,
+// and this clears each unlocked /tmp/PREFIX-* before a test starts.  For
+// each, `reset` forgets the last one's state, g_dir and g_lock name it, and
+// `clear` removes what it holds; then the test's own time budget starts.
+inline void sweep_scratch(const std::string &prefix, void (*reset)(), void (*clear)()) {
+  g_deadline = t::now() + 60;
+  std::string start = prefix + "-";
+  int tmp = lock_tmp();
+  DIR *d = tmp >= 0 ? opendir("/tmp") : nullptr;
+  for (dirent *ent; d && (ent = readdir(d));) {
+    if (strncmp(ent->d_name, start.c_str(), start.size()) != 0) continue;
+    reset();
+    g_dir = std::string("/tmp/") + ent->d_name;
+    g_lock = open(g_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (g_lock >= 0 && flock(g_lock, LOCK_EX | LOCK_NB) != 0) {
+      close(g_lock);
+      g_lock = -1;
+    }
+    if (g_lock >= 0) clear();
+  }
+  if (d) closedir(d);
+  if (tmp >= 0) close(tmp);
+  reset();
+  g_deadline = t::now() + 1140;
+}
+
 // Debian's engines and what they run (containerd, runc, conmon), whatever
 // PATH the tests were started with: /usr/local/bin/docker may be another client.
 inline const char *kPath = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
@@ -103,6 +130,39 @@ inline std::string report_field(const std::string &report, const std::string &ke
   at += key.size() + 3;
   size_t end = report[at] == '[' ? report.find(']', at) + 1 : report.find_first_of(",}", at);
   return report.substr(at, end - at);
+}
+
+// remit's report in a container's output (REMIT_REPORT=-): the last line
+// that is one, "" for none (a stock init writes none).
+inline std::string report_line(const std::string &output) {
+  std::istringstream lines(output);
+  std::string report;
+  for (std::string line; std::getline(lines, line);)
+    if (line.compare(0, 11, "{\"program\":") == 0) report = line;
+  return report;
+}
+
+// Whether host process `pid` is PID 1 of its own pid namespace: its NSpid
+// ("HOSTPID\t...\t1") ends in 1.
+inline bool is_ns_pid1(pid_t pid) {
+  std::string nspid = t::status_field(pid, "NSpid");
+  return nspid.size() > 2 && nspid.compare(nspid.size() - 2, 2, "\t1") == 0;
+}
+
+// "" when host process `pid` is its namespace's PID 1 running `init -- ...`;
+// otherwise what it is, for a failure message.  Read from the host's /proc
+// at the pid the engine reports, not with `exec NAME cat /proc/1/cmdline`:
+// in a chroot runc's pivot_root puts the container's root where the
+// chroot's root was, and a process that joins the container's mount
+// namespace (exec) gets the namespace's root, the real / outside the chroot.
+inline std::string not_pid1_running(const std::string &pid, const std::string &init) {
+  pid_t p = atoi(pid.c_str());
+  std::string argv = t::slurp("/proc/" + pid + "/cmdline");
+  if (p > 0 && is_ns_pid1(p) && argv.compare(0, init.size() + 4, init + std::string("\0--\0", 4)) == 0)
+    return "";
+  for (char &c : argv) c = c ? c : ' ';
+  return "the process (pid " + pid + ", NSpid '" + t::status_field(p, "NSpid") + "') is '" + argv +
+         "', expected PID 1 '" + init + " -- ...'";
 }
 
 // A root filesystem in `rootfs`: busybox-static (its applets as symlinks

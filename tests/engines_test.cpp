@@ -304,14 +304,8 @@ Stopped stop_program(const Engine &e, const std::string &name, std::vector<std::
   g_undo.push_back(rm);
   e.must(args);
   wait_ready(e, name);
-  std::string pid = e.inspect(name, "{{.State.Pid}}");
-  std::string nspid = t::status_field(atoi(pid.c_str()), "NSpid");
-  std::string argv = t::slurp("/proc/" + pid + "/cmdline");
-  bool is_pid1 = nspid.size() > 2 && nspid.compare(nspid.size() - 2, 2, "\t1") == 0;
-  bool as_expected = argv.compare(0, pid1.size() + 4, pid1 + std::string("\0--\0", 4)) == 0;
-  for (char &c : argv) c = c ? c : ' ';
-  cr_assert(is_pid1 && as_expected, "%s: the container's process (pid %s, NSpid '%s') is '%s', expected PID 1 "
-            "'%s -- ...'", name.c_str(), pid.c_str(), nspid.c_str(), argv.c_str(), pid1.c_str());
+  std::string wrong = not_pid1_running(e.inspect(name, "{{.State.Pid}}"), pid1);
+  cr_assert(wrong.empty(), "%s: the container's %s", name.c_str(), wrong.c_str());
   Stopped s;
   double t0 = t::now();
   e.must({"stop", "-t", "120", name}, 240);
@@ -319,9 +313,7 @@ Stopped stop_program(const Engine &e, const std::string &name, std::vector<std::
   s.code = atoi(e.inspect(name, "{{.State.ExitCode}}").c_str());
   s.state = e.inspect(name, "{{json .State}}");
   t::Result log = e({"logs", name});
-  std::istringstream lines(log.out + log.err);
-  for (std::string line; std::getline(lines, line);)
-    if (line.compare(0, 11, "{\"program\":") == 0) s.report = line;
+  s.report = report_line(log.out + log.err);
   s.signal = report_field(s.report, "stop_signal");
   if (s.signal.empty()) s.signal = report_field(s.report, "signals");
   if (s.report.empty())

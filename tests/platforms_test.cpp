@@ -24,6 +24,7 @@
 #include <regex>
 
 using eng::init_bin;
+using eng::is_ns_pid1;
 using eng::tail;
 using t::Spec;
 
@@ -105,8 +106,7 @@ void nspawn_or_skip(const Root &r) {
 void expect_remit_is_pid1(t::Proc &nspawn) {
   std::string seen;
   for (pid_t p : t::descendants(nspawn.pid)) {
-    std::string nspid = t::status_field(p, "NSpid");
-    if (nspid.size() < 2 || nspid.compare(nspid.size() - 2, 2, "\t1") != 0) continue;
+    if (!is_ns_pid1(p)) continue;
     std::string argv = t::slurp("/proc/" + std::to_string(p) + "/cmdline");
     if (argv.compare(0, 7, std::string("/remit\0", 7)) == 0) return;
     for (char &c : argv) c = c ? c : ' ';

@@ -235,21 +235,9 @@ Ended stop_nats(const Engine &e, const std::string &name, std::vector<std::strin
               "%s: expected nats-server to refuse /etc/bad.conf; its log: %s", name.c_str(),
               tail(logs).c_str());
   else {
-    // The init the engine started, and the name it goes by: the argv of the
-    // process the engine reports as the container's, PID 1 in its own pid
-    // namespace, read here.  Not `exec NAME cat /proc/1/cmdline`: in a chroot
-    // runc's pivot_root puts the container's root where the chroot's root
-    // was, and a process that joins the container's mount namespace (exec)
-    // gets the namespace's root, the real / outside the chroot and its /proc.
-    std::string pid = e.inspect(name, "{{.State.Pid}}");
-    std::string nspid = t::status_field(atoi(pid.c_str()), "NSpid");  // "HOSTPID\t...\t1"
-    std::string argv = t::slurp("/proc/" + pid + "/cmdline");
-    bool is_pid1 = nspid.size() > 2 && nspid.compare(nspid.size() - 2, 2, "\t1") == 0;
-    bool as_expected = argv.compare(0, pid1.size() + 4, pid1 + std::string("\0--\0", 4)) == 0;
-    for (char &c : argv) c = c ? c : ' ';
-    cr_assert(is_pid1 && as_expected, "%s: the container's process (pid %s, NSpid '%s') is '%s', "
-              "expected PID 1 '%s -- ...'", name.c_str(), pid.c_str(), nspid.c_str(),
-              argv.c_str(), pid1.c_str());
+    // The init the engine started, and the name it goes by.
+    std::string wrong = not_pid1_running(e.inspect(name, "{{.State.Pid}}"), pid1);
+    cr_assert(wrong.empty(), "%s: the container's %s", name.c_str(), wrong.c_str());
   }
   // 120 s, not the engines' 10: a slow machine (nats-server under qemu
   // for arm64) must not read as a lost TERM; a lost one still ends in 137.
@@ -258,9 +246,7 @@ Ended stop_nats(const Engine &e, const std::string &name, std::vector<std::strin
   end.code = atoi(e.inspect(name, "{{.State.ExitCode}}").c_str());
   end.state = e.inspect(name, "{{json .State}}");
   t::Result log = e({"logs", name});
-  std::istringstream lines(log.out + log.err);
-  for (std::string line; std::getline(lines, line);)
-    if (line.compare(0, 11, "{\"program\":") == 0) end.report = line;
+  end.report = report_line(log.out + log.err);
   if (!e.log.empty()) {
     // Without the gRPC chatter and the shims' plugin list.
     std::istringstream in(t::slurp(e.log));
@@ -309,33 +295,16 @@ void fresh() {
   g_dockerd = t::Proc{};
 }
 
-// A run killed from outside (the runner interrupted or killed) never ran
-// cleanup(): every test holds a lock on its scratch dir while it lives, and
-// this clears each unlocked one before a test starts: its dockerd (found by
-// its pidfile), its Podman pods and containers, mounts and files.
-void sweep() {
-  g_deadline = t::now() + 60;
-  int tmp = lock_tmp();
-  DIR *d = tmp >= 0 ? opendir("/tmp") : nullptr;
-  for (dirent *ent; d && (ent = readdir(d));) {
-    if (strncmp(ent->d_name, "remit-engines-", 14) != 0) continue;
-    fresh();
-    g_dir = std::string("/tmp/") + ent->d_name;
-    g_lock = open(g_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (g_lock < 0 || flock(g_lock, LOCK_EX | LOCK_NB) != 0) {
-      if (g_lock >= 0) close(g_lock), g_lock = -1;
-      continue;
-    }
-    if (access((g_dir + "/containers.conf").c_str(), F_OK) == 0) {
-      std::istringstream pods(podman()({"pod", "ps", "-q", "--no-trunc"}).out);
-      for (std::string id; pods >> id;) g_pods.push_back(id);
-    }
-    clear();
+// A killed run's dockerd (found by its pidfile), Podman pods and
+// containers, mounts and files: see sweep_scratch().
+void clear_killed_run() {
+  if (access((g_dir + "/containers.conf").c_str(), F_OK) == 0) {
+    std::istringstream pods(podman()({"pod", "ps", "-q", "--no-trunc"}).out);
+    for (std::string id; pods >> id;) g_pods.push_back(id);
   }
-  if (d) closedir(d);
-  if (tmp >= 0) close(tmp);
-  fresh();
-  g_deadline = t::now() + 1140;
+  clear();
 }
+
+void sweep() { sweep_scratch("remit-engines", fresh, clear_killed_run); }
 
 }  // namespace
