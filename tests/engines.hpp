@@ -33,7 +33,10 @@ inline double until(double seconds) { return std::min(t::now() + seconds, g_dead
 inline int lock_tmp() {
   int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   for (double end = until(60); fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0; t::sleep_s(0.05))
-    if (t::now() > end) close(fd), fd = -1;
+    if (t::now() > end) {
+      close(fd);
+      fd = -1;
+    }
   return fd;
 }
 
@@ -227,7 +230,8 @@ inline void clear_scratch() {
   for (size_t i = points.size(); i-- > 0;) umount2(points[i].c_str(), MNT_DETACH);
   cmd({"rm", "-rf", g_dir});
   g_dir.clear();
-  if (g_lock >= 0) close(g_lock), g_lock = -1;
+  if (g_lock >= 0) close(g_lock);
+  g_lock = -1;
 }
 
 }  // namespace eng

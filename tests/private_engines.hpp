@@ -114,7 +114,10 @@ Engine start_docker() {
       if (e({"version", "--format", "{{.Server.Version}}"}, 30).code == 0) return e;
     }
     errors += std::string("\n--- dockerd with ") + driver + ":\n" + daemon_log(e.log);
-    if (!g_dockerd.reaped) stop_process(g_dockerd.pid, true, 30), g_dockerd.reaped = true;
+    if (!g_dockerd.reaped) {
+      stop_process(g_dockerd.pid, true, 30);
+      g_dockerd.reaped = true;
+    }
     cmd({"rm", "-rf", g_dockerd.dir, g_dir + "/data", g_dir + "/x"});
   }
   cr_assert_fail("dockerd did not start (waited up to 60 s for it to answer):%s", errors.c_str());
@@ -136,8 +139,10 @@ Engine podman() {
             "--tmpdir", g_dir + "/tmp", "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs",
             "--events-backend", "file"},
            ""};
-  g_undo.push_back(e.argv), g_undo.back().insert(g_undo.back().end(), {"rm", "-f", "-a"});
-  g_undo.push_back(e.argv), g_undo.back().insert(g_undo.back().end(), {"pod", "rm", "-f", "-a"});
+  for (std::vector<std::string> undo : {std::vector<std::string>{"rm", "-f", "-a"}, {"pod", "rm", "-f", "-a"}}) {
+    undo.insert(undo.begin(), e.argv.begin(), e.argv.end());
+    g_undo.push_back(undo);
+  }
   return e;
 }
 
@@ -291,7 +296,10 @@ Ended stop_nats(const Engine &e, const std::string &name, std::vector<std::strin
 }
 
 void fresh() {
-  g_dir.clear(), g_undo.clear(), g_pods.clear(), g_env = {kPath};
+  g_dir.clear();
+  g_undo.clear();
+  g_pods.clear();
+  g_env = {kPath};
   g_dockerd = t::Proc{};
 }
 
