@@ -111,11 +111,13 @@ REPRO_FLAGS := -ffile-prefix-map=$(CURDIR)=.
 # (BIN_LDFLAGS's common-page-size=64 keeps every target's data segment from
 # being padded to a page boundary in the file, 64 KiB-page ones included.)
 # ppc64el: no vector registers either (remit has nothing to vectorise; 256
-# bytes of vector stores and loads for structure copies).
+# bytes of vector stores and loads for structure copies), and no clones with
+# scalarised arguments (-fno-ipa-sra, as on MIPS), which push its TOC past a
+# 256-byte boundary (256 bytes).
 FLAGS_armel := -mthumb
 SMALL_PAD := -fno-optimize-sibling-calls -Wl,--sort-section=alignment
 MIPS_SMALL := -fno-tree-loop-optimize -fno-tree-loop-im -fno-shrink-wrap -fno-ipa-sra -fno-partial-inlining
-FLAGS_ppc64el := -mno-vsx -mno-altivec $(SMALL_PAD)
+FLAGS_ppc64el := -mno-vsx -mno-altivec -fno-ipa-sra $(SMALL_PAD)
 FLAGS_mipsel := -mno-abicalls -mno-check-zero-division $(SMALL_PAD) $(MIPS_SMALL)
 FLAGS_mips64el := -mno-abicalls -mno-check-zero-division $(SMALL_PAD) $(MIPS_SMALL) -msym32 -Wl,-Ttext-segment=0x400000
 

@@ -2,7 +2,7 @@
 //
 // The shell around the Supervisor (supervise.hpp), which decides: this
 // file waits for the events (a signal, a child's end, a deadline), hands
-// each one to it, and does what the answer says, with the system calls.
+// each one to it, and does the actions it asks for, with the system calls.
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -28,20 +28,29 @@ constexpr uint32_t kDefaultWaitAllMs = 5000;
 // real-time ones (report.hpp counts them up to 2^32 - 1).
 constexpr int kLate = 4096;
 
-// What the shell keeps of the run, beside the Supervisor's state.
-struct Run {
-  const Settings &set;
-  Supervisor sup;
+// The run: the Supervisor's state, and what the shell keeps beside it.
+// Its members past the fields do what the Supervisor decides (supervise.hpp
+// lists them), with the system calls; they are defined below.
+struct Run : Supervisor<Run> {
   SigSet child_mask = 0;  // the mask remit was started with, for the child
   bool chld_ignored = false;  // and whether SIGCHLD was ignored, likewise
   bool follow_stops = false;  // stop when the child stops (a job in a shell)
   bool had_terminal = false;  // remit's group was the terminal's foreground
-  int64_t deadline_at = 0;    // while sup.timed(): when (monotonic ms)
+  int64_t deadline_at = 0;    // while timed(): when (monotonic ms)
   ReportFile report{};        // --report, opened at the start
+
+  void take_handoff(int sig);
+  void stamp_stop();
+  void send(const Pass &p);
+  void stop_self();
+  void arm(uint32_t ms);
+  void grace_over();
+  void follow_stop();
+  void child_ended();
 };
 
 pid_t g_self;  // remit's pid, read once
-SignalSource g_signals;  // in .bss: its batch is 4 KiB
+SignalSource g_signals;  // zeros until main opens it: in .bss
 
 // ------------------------------------------------------------- start-up
 
@@ -158,12 +167,12 @@ void start(Run &run) {
   const Settings &set = run.set;
   const Personality &who = *set.who;
   const char *program = set.child_argv[0];
-  if (set.new_session) run.sup.hup_to_come = run.sup.cont_to_come = give_up_terminal(set);
+  if (set.new_session) run.hup_to_come = run.cont_to_come = give_up_terminal(set);
   int err;
   pid_t pid = spawn(run, &err);
   if (pid < 0) err = errno;
   else if (who.spawned && shown(set, kInfo)) say_spawn(who, kInfo, who.spawned, program, nullptr, pid);
-  run.sup.story.child = pid;
+  run.started(pid);
   if (!err) {
     // A transparent wrapper that gave its program the terminal is a job in
     // an interactive shell: when Ctrl-Z stops the program, the shell must
@@ -173,73 +182,67 @@ void start(Run &run) {
   }
   char buf[24];
   say_spawn(who, kFatal, pid < 0 ? who.fork_failed : who.exec_failed, program, describe_error(err, buf), 0);
-  run.sup.not_started(pid > 0, err);
+  run.not_started(pid > 0, err);
   if (pid > 0) {
     // dumb-init's child exits 2 and its parent hears of it like any other end.
     narrate(set, &Narration::received, SIGCHLD);
-    say_reaped(set, true, true, pid, run.sup.wstatus);
+    say_reaped(set, true, true, pid, run.wstatus);
   }
 }
 
 // --------------------------------------------------------------- signals
 
+// The Supervisor's actions.
+
+void Run::take_handoff(int sig) { narrate(set, &Narration::handoff, sig); }
+
 // The first stop signal's time, for the report and -v.
-void stamp_stop(Story &st) {
+void Run::stamp_stop() {
   timespec wall;
   read_clock(CLOCK_REALTIME, &wall);
-  st.stop_at = now_ms();
-  st.stop_wall_s = wall.tv_sec;
-  st.stop_wall_ms = uint16_t(wall.tv_nsec / 1000000);
+  story.stop_at = now_ms();
+  story.stop_wall_s = wall.tv_sec;
+  story.stop_wall_ms = uint16_t(wall.tv_nsec / 1000000);
+}
+
+void Run::send(const Pass &p) {
+  say_rewrite(set, p);
+  if (p.send) kill(p.where, p.to);
+  say_sent(set, p);
+}
+
+void Run::stop_self() {
+  narrate(set, &Narration::suspending);
+  kill(g_self, SIGSTOP);
+}
+
+void Run::arm(uint32_t ms) { deadline_at = now_ms() + ms; }
+
+void Run::grace_over() {
+  say_grace_over(set);
+  kill(target, SIGKILL);
 }
 
 // The program was stopped (Ctrl-Z, SIGTTIN): stop as well, so that the
 // shell sees its job stopped.  On `fg` the shell gives remit the terminal
 // and SIGCONT; remit hands both on to the program's group.  (That SIGCONT
 // also reaches the loop, which forwards it again: harmless.)
-void follow_child_stop(const Run &run) {
+void Run::follow_stop() {
   kill(g_self, SIGSTOP);
-  if (foreground() == getpgrp()) set_foreground(run.sup.story.child);
-  kill(-run.sup.story.child, SIGCONT);
+  if (foreground() == getpgrp()) set_foreground(story.child);
+  kill(-story.child, SIGCONT);
 }
 
-void send(const Settings &set, const Pass &p) {
-  say_rewrite(set, p);
-  if (p.send) kill(p.where, p.to);
-  say_sent(set, p);
-}
-
-// What the Supervisor answered, done.
-void perform(Run &run, const Actions &a) {
-  const Settings &set = run.set;
-  if (a.handoff) narrate(set, &Narration::handoff, a.handoff);
-  if (a.first_stop) stamp_stop(run.sup.story);
-  for (const Pass &p : a.pass)
-    if (p.sig) send(set, p);
-  if (a.stop_self) {
-    narrate(set, &Narration::suspending);
-    kill(g_self, SIGSTOP);
-  }
-  if (a.kill) {
-    say_grace_over(set);
-    kill(run.sup.target(), SIGKILL);
-  }
-  if (a.arm_ms) run.deadline_at = now_ms() + a.arm_ms;
-  if (a.follow_stop) follow_child_stop(run);
-}
+void Run::child_ended() { story.end_at = now_ms(); }
 
 // Reaps every child that has ended, the program's own status kept.
 void reap(Run &run) {
   int st;
   pid_t pid;
   while ((pid = waitpid(-1, &st, WNOHANG | (run.follow_stops ? WUNTRACED : 0))) > 0) {
-    bool running = !run.sup.done();
-    Actions a = run.sup.ended(pid, st);
-    if (WIFSTOPPED(st)) {
-      perform(run, a);
-      continue;
-    }
-    say_reaped(run.set, running, pid == run.sup.story.child, pid, st);
-    if (a.ended) run.sup.story.end_at = now_ms();
+    bool running = !run.done();
+    run.ended(pid, st);
+    if (!WIFSTOPPED(st)) say_reaped(run.set, running, pid == run.story.child, pid, st);
   }
 }
 
@@ -254,7 +257,7 @@ void reap(Run &run) {
 // the rest is killed at once.
 void wait_for_the_rest(const Run &run) {
   bool pid1 = g_self == 1;
-  pid_t everyone = pid1 ? -1 : -run.sup.story.child;
+  pid_t everyone = pid1 ? -1 : -run.story.child;
   if (kill(everyone, SIGTERM) < 0 && errno == ESRCH && !pid1) return;
   int64_t give_up = now_ms() + (run.set.grace_ms ? run.set.grace_ms : kDefaultWaitAllMs);
   for (;;) {
@@ -263,7 +266,7 @@ void wait_for_the_rest(const Run &run) {
     if (pid < 0) break;  // ECHILD: nobody left to wait for
     int sig = g_signals.next(give_up);
     if (sig) narrate(run.set, &Narration::received, sig);
-    if (sig == 0 || run.sup.is_stop(sig, g_signals.code)) {
+    if (sig == 0 || is_stop(run.set, sig, g_signals.code)) {
       if (sig && shown(run.set, kInfo))
         (message(*run.set.who, kInfo) << "a stop signal during --wait-all: sending SIGKILL\n").flush();
       kill(everyone, SIGKILL);
@@ -282,12 +285,12 @@ void wind_up(Run &run) {
   const Settings &set = run.set;
   for (int sig, n = 0; n < kLate && (sig = g_signals.next(kPending)) != 0; n++) {
     if (sig != SIGCHLD) narrate(set, &Narration::received, sig);
-    perform(run, run.sup.signal(sig, g_signals.code));
+    run.signal(sig, g_signals.code);
   }
-  if (set.who->term_at_exit && run.sup.story.child) send(set, run.sup.farewell());
+  if (set.who->term_at_exit && run.story.child) run.send(run.farewell());
   reap(run);  // orphans that ended with it
-  if (set.wait_all && run.sup.story.child) wait_for_the_rest(run);
-  if (g_self != 1) give_back_terminal(run.had_terminal, run.sup.story.child);
+  if (set.wait_all && run.story.child) wait_for_the_rest(run);
+  if (g_self != 1) give_back_terminal(run.had_terminal, run.story.child);
 }
 
 // Outside PID 1, a wrapper that exited 143 where the program died by
@@ -303,10 +306,10 @@ void die_by(int sig) {
 }
 
 int finish(const Run &run) {
-  int st = run.sup.wstatus;
+  int st = run.wstatus;
   remap::Ending end = WIFSIGNALED(st) ? remap::Ending{true, uint8_t(WTERMSIG(st))}
                                       : remap::Ending{false, uint8_t(WEXITSTATUS(st))};
-  Verdict v = conclude(run.set, run.sup.story, end, g_self == 1, run.report);
+  Verdict v = conclude(run.set, run.story, end, g_self == 1, run.report);
   if (v.die_by) die_by(v.die_by);
   return v.status;
 }
@@ -345,8 +348,8 @@ int main(int argc, char **argv) {
     set_mask(SIG_UNBLOCK, &kFaults, nullptr);
   }
 
-  Run run{set, {set}};
-  run.sup.pid1 = g_self == 1;
+  Run run{{set}};
+  run.pid1 = g_self == 1;
   run.child_mask = start_mask;
   // An ignored SIGCHLD (inherited, like the mask) lets the kernel reap the
   // child behind remit's back: remit would wait forever for its status.
@@ -372,12 +375,12 @@ int main(int argc, char **argv) {
   start(run);
   if (chdir("/")) {}
 
-  while (!run.sup.done()) {
-    int sig = g_signals.next(run.sup.timed() ? run.deadline_at : kNever);
+  while (!run.done()) {
+    int sig = g_signals.next(run.timed() ? run.deadline_at : kNever);
     if (sig) narrate(set, &Narration::received, sig);
     if (sig == SIGCHLD) reap(run);
-    else if (sig) perform(run, run.sup.signal(sig, g_signals.code));
-    if (run.sup.timed() && now_ms() >= run.deadline_at) perform(run, run.sup.deadline());
+    else if (sig) run.signal(sig, g_signals.code);
+    if (run.timed() && now_ms() >= run.deadline_at) run.deadline();
   }
   wind_up(run);
   return finish(run);

@@ -18,12 +18,13 @@ constexpr int64_t kNever = -1;
 struct SignalSource {
   pid_t self = 0;  // remit's pid: a signal it raised at itself is nobody's
   remap::SigSet awaited = 0;  // all, but those main leaves unblocked: main sets it
-  // A signalfd, opened before the child starts, or -1 when remit had no
-  // descriptor to spare for one (RLIMIT_NOFILE reached) and waits with
-  // rt_sigtimedwait, which needs none.
-  int fd = -1;
+  // A signalfd, which main opens before the child starts, or -1 when
+  // remit had no descriptor to spare for one (RLIMIT_NOFILE reached) and
+  // waits with rt_sigtimedwait, which needs none.  0 until then: a source
+  // of zeros only is in .bss, not in the file.
+  int fd = 0;
   int code = 0;    // how the signal next() returned last was sent (its si_code)
-  signalfd_siginfo batch[32];
+  static inline signalfd_siginfo batch[32];  // 4 KiB, one for every source: read from one at a time
   int have = 0, at = 0;  // batch[at..have) not yet returned
 
   // SIGPIPE or SIGXFSZ from one of remit's own writes, or a kill at its

@@ -584,8 +584,9 @@ struct Model {
   bool grace = false;      // a stop went on (not dropped) since the last SIGKILL
 };
 
-// init.cpp's perform(), but for the system calls, with the checks.
-void perform(Supervisor &sup, const Actions &a, Model &m) {
+// What init.cpp's Run does for what the Supervisor asked, but for the
+// system calls, with the checks.
+void perform(Recorded &sup, const Actions &a, Model &m) {
   const Settings &set = sup.set;
   if (a.handoff) narrate(set, &Narration::handoff, a.handoff);
   for (const Pass &p : a.pass) {
@@ -605,11 +606,11 @@ void perform(Supervisor &sup, const Actions &a, Model &m) {
 
 // The Supervisor's answer to a signal sent while the child runs, checked
 // against --stop-delay: the first stop is held, a second releases both.
-void signal_running(Supervisor &sup, int sig, Model &m) {
+void signal_running(Recorded &sup, int sig, Model &m) {
   const Settings &set = sup.set;
   Phase was = sup.phase;
   Actions a = sup.signal(sig, SI_USER);
-  bool stop = !a.handoff && sup.is_stop(sig, SI_USER) && !(set.who->not_forwarded & bit(sig));
+  bool stop = !a.handoff && is_stop(set, sig, SI_USER) && !(set.who->not_forwarded & bit(sig));
   if (stop && !m.stops++) m.first = sig;
   int passed = (a.pass[0].sig != 0) + (a.pass[1].sig != 0);
   if (stop && set.stop_delay_ms && !m.released) {
@@ -632,9 +633,9 @@ void signal_running(Supervisor &sup, int sig, Model &m) {
 // facts from the input in place of the kernel's and the clocks'.
 Outcome simulate(const Settings &set, const Input &in) {
   const Personality &who = *set.who;
-  Supervisor sup{set};
+  Recorded sup{{set}};
   sup.pid1 = g_pid == 1;
-  sup.story.child = kChild;
+  sup.started(kChild);
   Model m;
   if (in.flags & (kExecFailed | kForkFailed)) {
     // start() after a failed fork or exec: no child, or one that is gone.
@@ -711,6 +712,7 @@ Outcome simulate(const Settings &set, const Input &in) {
   for (size_t i = in.events.size() - in.late; sup.story.child && !sup.story.exec_errno && i < in.events.size(); i++)
     if (raised_late(who, in.events[i].sig)) raise_as(in.events[i].sig, in.events[i].self);
   SignalSource source;
+  source.fd = -1;  // no signalfd: one signal at a time, as without a spare descriptor
   source.self = g_pid;
   source.awaited = who.faults_kill ? ~kFaults : ~SigSet(0);
   for (int sig, n = 0; n < 4096 && (sig = source.next(kPending)) != 0; n++) {

@@ -19,10 +19,10 @@ Settings settings(const Personality &who = kRemit) {
   return set;
 }
 
-Supervisor started(const Settings &set, bool pid1 = false) {
-  Supervisor sup{set};
+Recorded started(const Settings &set, bool pid1 = false) {
+  Recorded sup{{set}};
   sup.pid1 = pid1;
-  sup.story.child = kChild;
+  sup.started(kChild);
   return sup;
 }
 
@@ -40,7 +40,7 @@ void expect_pass(const Pass &p, int sig, int to, pid_t where) {
 
 Test(supervise, a_signal_goes_to_the_child_as_it_came) {
   Settings set = settings();
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   Actions a = sup.signal(SIGUSR1, SI_USER);
   cr_expect(passes(a) == 1, "expected one signal passed on, got %d", passes(a));
   expect_pass(a.pass[0], SIGUSR1, SIGUSR1, kChild);
@@ -50,16 +50,16 @@ Test(supervise, a_signal_goes_to_the_child_as_it_came) {
 Test(supervise, with_group_or_a_session_signals_go_to_the_childs_group) {
   Settings set = settings();
   set.group = true;
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   expect_pass(sup.signal(SIGHUP, SI_USER).pass[0], SIGHUP, SIGHUP, -kChild);
   Settings dumb = settings(kDumbInit);
-  Supervisor sup2 = started(dumb);
+  Recorded sup2 = started(dumb);
   expect_pass(sup2.signal(SIGUSR2, SI_USER).pass[0], SIGUSR2, SIGUSR2, -kChild);
 }
 
 Test(supervise, a_stop_goes_on_at_once_without_delay_or_grace) {
   Settings set = settings();
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   Actions a = sup.signal(SIGTERM, SI_USER);
   expect_pass(a.pass[0], SIGTERM, SIGTERM, kChild);
   cr_expect(a.arm_ms == 0 && sup.phase == Phase::kStopping && !sup.timed(), "expected no deadline, phase stopping");
@@ -67,7 +67,7 @@ Test(supervise, a_stop_goes_on_at_once_without_delay_or_grace) {
 
 Test(supervise, the_signals_the_personality_keeps_are_counted_not_passed_on) {
   Settings set = settings(kTini);
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   Actions a = sup.signal(SIGTTIN, SI_USER);
   cr_expect(passes(a) == 0, "tini keeps TTIN to itself, yet it was passed on");
   cr_expect(sup.story.received == remap::bit(SIGTTIN), "TTIN was not counted as received");
@@ -75,11 +75,11 @@ Test(supervise, the_signals_the_personality_keeps_are_counted_not_passed_on) {
 
 Test(supervise, dumb_init_stops_itself_after_passing_on_a_terminal_stop) {
   Settings set = settings(kDumbInit);
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   Actions a = sup.signal(SIGTSTP, SI_USER);
   cr_expect(passes(a) == 1 && a.stop_self, "expected TSTP passed on and a stop of its own");
   Settings plain = settings();
-  Supervisor sup2 = started(plain);
+  Recorded sup2 = started(plain);
   cr_expect(!sup2.signal(SIGTSTP, SI_USER).stop_self, "remit's own personality stopped itself");
 }
 
@@ -88,7 +88,7 @@ Test(supervise, dumb_init_stops_itself_after_passing_on_a_terminal_stop) {
 Test(supervise, the_first_stop_is_held_until_the_deadline) {
   Settings set = settings();
   set.stop_delay_ms = 3000;
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   Actions a = sup.signal(SIGTERM, SI_USER);
   cr_expect(passes(a) == 0, "the first stop went on at once");
   cr_expect(a.arm_ms == 3000 && sup.phase == Phase::kHolding && sup.timed(), "expected a 3000 ms hold, got %u",
@@ -108,7 +108,7 @@ Test(supervise, the_first_stop_is_held_until_the_deadline) {
 Test(supervise, a_second_stop_releases_both_at_once) {
   Settings set = settings();
   set.stop_delay_ms = 3000;
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   sup.signal(SIGTERM, SI_USER);
   Actions a = sup.signal(SIGINT, SI_USER);
   cr_expect(passes(a) == 2, "expected the held stop and the second one, got %d", passes(a));
@@ -121,7 +121,7 @@ Test(supervise, the_hold_with_a_grace_period_arms_it_on_release) {
   Settings set = settings();
   set.stop_delay_ms = 3000;
   set.grace_ms = 10000;
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   sup.signal(SIGTERM, SI_USER);
   Actions a = sup.deadline();
   cr_expect(passes(a) == 1 && a.arm_ms == 10000 && sup.phase == Phase::kGrace,
@@ -133,21 +133,21 @@ Test(supervise, the_hold_with_a_grace_period_arms_it_on_release) {
 Test(supervise, the_grace_period_ends_in_sigkill_to_the_child) {
   Settings set = settings();
   set.grace_ms = 2000;
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   Actions a = sup.signal(SIGTERM, SI_USER);
   cr_expect(a.arm_ms == 2000 && sup.phase == Phase::kGrace, "expected a 2000 ms grace, got %u", a.arm_ms);
   // A second stop does not start it again.
   cr_expect(sup.signal(SIGTERM, SI_USER).arm_ms == 0, "a second stop moved the deadline");
   Actions at = sup.deadline();
   cr_expect(at.kill && sup.story.grace_kill, "no SIGKILL at the end of the grace period");
-  cr_expect(sup.target() == kChild, "SIGKILL goes to %d, not the child", int(sup.target()));
+  cr_expect(sup.target == kChild, "SIGKILL goes to %d, not the child", int(sup.target));
   cr_expect(sup.phase == Phase::kStopping && !sup.timed(), "the deadline is still armed after the kill");
 }
 
 Test(supervise, no_sigkill_once_the_child_has_ended) {
   Settings set = settings();
   set.grace_ms = 2000;
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   sup.signal(SIGTERM, SI_USER);
   Actions end = sup.ended(kChild, 0);
   cr_expect(end.ended && sup.done() && !sup.timed(), "the child's end did not end the run");
@@ -158,7 +158,7 @@ Test(supervise, no_sigkill_once_the_child_has_ended) {
 Test(supervise, a_plain_signal_starts_no_grace_period) {
   Settings set = settings();
   set.grace_ms = 2000;
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   cr_expect(sup.signal(SIGUSR1, SI_USER).arm_ms == 0 && sup.phase == Phase::kRunning, "USR1 armed the grace");
   // A WINCH from the kernel is a resize, even where WINCH means stop.
   set.stops |= remap::bit(SIGWINCH);
@@ -171,7 +171,7 @@ Test(supervise, a_plain_signal_starts_no_grace_period) {
 Test(supervise, signal_all_sends_a_stop_to_every_process_as_pid_1) {
   Settings set = settings();
   set.signal_all = true;
-  Supervisor sup = started(set, true);
+  Recorded sup = started(set, true);
   expect_pass(sup.signal(SIGTERM, SI_USER).pass[0], SIGTERM, SIGTERM, -1);
   // Only a stop: other signals go to the child.
   expect_pass(sup.signal(SIGUSR1, SI_USER).pass[0], SIGUSR1, SIGUSR1, kChild);
@@ -180,7 +180,7 @@ Test(supervise, signal_all_sends_a_stop_to_every_process_as_pid_1) {
 Test(supervise, signal_all_as_a_wrapper_sends_a_stop_to_the_childs_group) {
   Settings set = settings();
   set.signal_all = true;
-  Supervisor sup = started(set, false);
+  Recorded sup = started(set, false);
   expect_pass(sup.signal(SIGTERM, SI_USER).pass[0], SIGTERM, SIGTERM, -kChild);
 }
 
@@ -189,7 +189,7 @@ Test(supervise, signal_all_as_a_wrapper_sends_a_stop_to_the_childs_group) {
 Test(supervise, a_rewrite_changes_what_is_sent) {
   Settings set = settings();
   set.rewrite.to[SIGTERM] = uint8_t(SIGQUIT);
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   expect_pass(sup.signal(SIGTERM, SI_USER).pass[0], SIGTERM, SIGQUIT, kChild);
 }
 
@@ -197,7 +197,7 @@ Test(supervise, a_dropped_stop_is_sent_nowhere_and_starts_no_grace) {
   Settings set = settings();
   set.grace_ms = 2000;
   set.rewrite.to[SIGTERM] = 0;
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   Actions a = sup.signal(SIGTERM, SI_USER);
   expect_pass(a.pass[0], SIGTERM, 0, kChild);
   cr_expect(a.arm_ms == 0 && sup.phase == Phase::kRunning, "a dropped stop armed the grace period");
@@ -209,7 +209,7 @@ Test(supervise, a_dropped_stop_is_sent_nowhere_and_starts_no_grace) {
 
 Test(supervise, the_farewell_term_is_sent_only_to_a_session) {
   Settings dumb = settings(kDumbInit);
-  Supervisor sup = started(dumb);
+  Recorded sup = started(dumb);
   Pass p = sup.farewell();
   cr_expect(p.sig == SIGTERM && p.to == SIGTERM && p.send && p.where == -kChild, "expected TERM to the session");
   dumb.new_session = false;
@@ -223,7 +223,7 @@ Test(supervise, the_farewell_term_is_sent_only_to_a_session) {
 
 Test(supervise, the_story_keeps_signals_in_order_and_the_first_stop) {
   Settings set = settings();
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   int sent[] = {SIGUSR1, SIGINT, SIGTERM, SIGUSR1};
   bool first[4];
   for (int i = 0; i < 4; i++) first[i] = sup.signal(sent[i], SI_USER).first_stop;
@@ -238,14 +238,14 @@ Test(supervise, the_story_keeps_signals_in_order_and_the_first_stop) {
 Test(supervise, stop_signals_are_the_ones_settings_name) {
   Settings set = settings();
   set.stops = remap::bit(SIGUSR2);
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   cr_expect(!sup.signal(SIGTERM, SI_USER).first_stop, "TERM counted as a stop with --stop-signals USR2");
   cr_expect(sup.signal(SIGUSR2, SI_USER).first_stop && sup.story.stop_sig == SIGUSR2, "USR2 is not the stop");
 }
 
 Test(supervise, signals_after_the_end_count_and_go_nowhere) {
   Settings set = settings();
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   sup.ended(kChild, SIGTERM);  // killed by TERM
   cr_expect(sup.done() && WIFSIGNALED(sup.wstatus) && WTERMSIG(sup.wstatus) == SIGTERM, "the end was not kept");
   Actions a = sup.signal(SIGTERM, SI_USER);
@@ -256,7 +256,7 @@ Test(supervise, signals_after_the_end_count_and_go_nowhere) {
 
 Test(supervise, the_terminal_hand_off_is_taken_once) {
   Settings set = settings(kDumbInit);
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   sup.hup_to_come = sup.cont_to_come = true;
   Actions a = sup.signal(SIGHUP, SI_KERNEL);
   cr_expect(a.handoff == SIGHUP && passes(a) == 0 && sup.story.nsigs == 0, "the hand-off's HUP was not taken");
@@ -269,14 +269,14 @@ Test(supervise, the_terminal_hand_off_is_taken_once) {
 
 Test(supervise, only_the_childs_end_ends_the_run) {
   Settings set = settings();
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   cr_expect(!sup.ended(kChild + 1, 0).ended && !sup.done(), "an orphan's end ended the run");
   cr_expect(sup.ended(kChild, 3 << 8).ended && sup.done() && WEXITSTATUS(sup.wstatus) == 3, "the child's end");
 }
 
 Test(supervise, a_stopped_child_is_followed) {
   Settings set = settings();
-  Supervisor sup = started(set);
+  Recorded sup = started(set);
   int stopped = 0x7f | SIGTSTP << 8;  // as waitpid(WUNTRACED) reports it
   cr_expect(WIFSTOPPED(stopped), "the test's status is no stop");
   cr_expect(sup.ended(kChild, stopped).follow_stop && !sup.done(), "a stopped child was not followed");
@@ -289,7 +289,7 @@ Test(supervise, a_program_that_did_not_start_ends_with_the_personalitys_status) 
       {&kTini, true, ENOEXEC, 1},   {&kDumbInit, true, ENOENT, 2}, {&kCatatonit, true, ENOENT, 1}};
   for (auto &c : cases) {
     Settings set = settings(*c.who);
-    Supervisor sup = started(set);
+    Recorded sup = started(set);
     Actions a = sup.not_started(c.forked, c.err);
     cr_expect(a.ended && sup.done() && WEXITSTATUS(sup.wstatus) == c.status && sup.story.exec_errno == c.err,
               "%s, errno %d: expected status %d, got %d", c.who->name, c.err, c.status, WEXITSTATUS(sup.wstatus));
