@@ -45,7 +45,7 @@ LDFLAGS ?=
 BIN_LDFLAGS := -no-pie -static -s -Wl,--gc-sections -Wl,--build-id=none \
 	-Wl,-z,noseparate-code -Wl,-z,norelro -Wl,-z,common-page-size=64
 
-HEADERS := signals.hpp remap.hpp personality.hpp messages.hpp settings.hpp sys.hpp out.hpp report.hpp terminal.hpp
+HEADERS := signals.hpp remap.hpp personality.hpp messages.hpp settings.hpp sys.hpp out.hpp report.hpp terminal.hpp supervise.hpp signal_source.hpp voice.hpp
 
 # What a build says it is (`remit --version`): the commit, `unknown` outside
 # git; the same commit gives the same bytes.  The image and the packages
@@ -111,11 +111,13 @@ REPRO_FLAGS := -ffile-prefix-map=$(CURDIR)=.
 # (BIN_LDFLAGS's common-page-size=64 keeps every target's data segment from
 # being padded to a page boundary in the file, 64 KiB-page ones included.)
 # ppc64el: no vector registers either (remit has nothing to vectorise; 256
-# bytes of vector stores and loads for structure copies).
+# bytes of vector stores and loads for structure copies), and no clones with
+# scalarised arguments (-fno-ipa-sra, as on MIPS), which push its TOC past a
+# 256-byte boundary (256 bytes).
 FLAGS_armel := -mthumb
 SMALL_PAD := -fno-optimize-sibling-calls -Wl,--sort-section=alignment
 MIPS_SMALL := -fno-tree-loop-optimize -fno-tree-loop-im -fno-shrink-wrap -fno-ipa-sra -fno-partial-inlining
-FLAGS_ppc64el := -mno-vsx -mno-altivec $(SMALL_PAD)
+FLAGS_ppc64el := -mno-vsx -mno-altivec -fno-ipa-sra $(SMALL_PAD)
 FLAGS_mipsel := -mno-abicalls -mno-check-zero-division $(SMALL_PAD) $(MIPS_SMALL)
 FLAGS_mips64el := -mno-abicalls -mno-check-zero-division $(SMALL_PAD) $(MIPS_SMALL) -msym32 -Wl,-Ttext-segment=0x400000
 
@@ -223,7 +225,7 @@ deps:
 # nothing installed, no image, package or cross build; the objects built
 # side by side.  A case whose peer or tool is missing or too old is a skip
 # with its reason.  make test is the whole run.
-CHECK_SUITES := core|rules|remap|output|report|reliability|reliability_unit|shutdown|stop|compat|docs|container
+CHECK_SUITES := core|supervise|rules|remap|output|report|reliability|reliability_unit|shutdown|stop|compat|docs|container
 check: remit
 	@$(MAKE) --no-print-directory -j$(shell nproc) tests/runner
 	tests/runner --jobs 2 --filter '@($(CHECK_SUITES))/*'
@@ -251,8 +253,8 @@ test-repeat: deps $(SUITE_INPUTS) tests/runner-san tests/remit-san
 
 # The unit tests that start no process (remap.hpp, settings.hpp fed hostile
 # input), again built with AddressSanitizer and UndefinedBehaviorSanitizer.
-SAN_SRC := $(wildcard tests/remap_test.cpp) tests/reliability_test.cpp
-SAN_SUITES := remap|reliability_unit
+SAN_SRC := $(wildcard tests/remap_test.cpp) tests/reliability_test.cpp tests/supervise_test.cpp
+SAN_SUITES := remap|reliability_unit|supervise
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 tests/runner-san: $(SAN_SRC) $(wildcard tests/*.hpp) $(HEADERS)

@@ -12,51 +12,13 @@
 #include <sys/stat.h>  // S_ISLNK
 #include <time.h>
 
-#include "settings.hpp"
-
-inline int64_t now_ms() {
-  timespec t;
-  read_clock(CLOCK_MONOTONIC, &t);
-  return int64_t(t.tv_sec) * 1000 + t.tv_nsec / 1000000;
-}
-
-// What happened while the program ran, recorded by init.cpp as it happens.
-struct Story {
-  pid_t child = 0;         // 0: never started (fork failed)
-  remap::SigSet received = 0;  // signals received while the child ran
-  uint8_t sigs[16];        // the same, in order of arrival
-  uint8_t nsigs = 0;       // at most 16
-  uint32_t dropped = 0;    // those that did not fit in sigs, up to 2^32 - 1
-  uint8_t stop_sig = 0;    // the first stop signal (TERM, INT, QUIT)
-  bool grace_kill = false; // the grace period ran out: SIGKILL sent
-  int exec_errno = 0;      // the program could not be started
-  int64_t stop_at = 0;     // when stop_sig came (monotonic ms)
-  int64_t stop_wall_s = 0; // the same, wall clock: s since the epoch
-  uint16_t stop_wall_ms = 0;  // and ms
-  int64_t end_at = 0;      // when the program's end was seen (monotonic ms)
-};
+#include "supervise.hpp"
 
 // From the stop signal to the program's end, in ms.  At most long's
 // largest, 24.8 days on a 32-bit target, rather than a number wrapped.
 inline unsigned long stop_ms(const Story &st) {
   int64_t ms = st.end_at - st.stop_at;
   return ms < 0 ? 0 : ms > LONG_MAX ? LONG_MAX : (unsigned long)ms;
-}
-
-// Keeps a signal received while the child runs: for the rules, in order
-// for the report, and when the first stop signal came.  The count of those past
-// the first 16 stops at 2^32 - 1 rather than wrap: a signal storm must not
-// make the report say fewer came.
-inline void note(Story &st, int sig, bool stop) {
-  st.received |= remap::bit(sig);
-  if (st.nsigs < sizeof st.sigs) st.sigs[st.nsigs++] = uint8_t(sig);
-  else if (st.dropped != UINT32_MAX) st.dropped++;
-  if (stop && !st.stop_sig) {
-    timespec wall;
-    read_clock(CLOCK_REALTIME, &wall);
-    st.stop_sig = uint8_t(sig), st.stop_at = now_ms();
-    st.stop_wall_s = wall.tv_sec, st.stop_wall_ms = uint16_t(wall.tv_nsec / 1000000);
-  }
 }
 
 // Says, once, that the report cannot go where it was asked to, and why:

@@ -55,22 +55,6 @@ inline bool shown(const Settings &set, Level level) { return set.verbosity >= le
   expand(o, *set.who, n->*line, kInfo, x.str(), text ? text : y.str()).flush();
 }
 
-// The signal to send for sig, as rewritten (0: none), said as dumb-init
-// says it; -vvv (DEBUG) says it in remit's words.
-inline int rewrite_for(const Settings &set, int sig) {
-  int to = set.rewrite.to[sig];
-  if (to != sig) narrate(set, &Narration::translated, sig, to);
-  if (to == 0) {
-    narrate(set, &Narration::dropped, 0);
-    return 0;
-  }
-  if (shown(set, kDebug)) {
-    char name[12];
-    (message(*set.who, kDebug) << "passing signal " << remap::signal_name(to, name) << '\n').flush();
-  }
-  return to;
-}
-
 // ---------------------------------------------------------------- parsing
 
 inline bool parse_flag(const char *v, bool *on) {

@@ -85,6 +85,13 @@ inline void read_clock(clockid_t clock, timespec *t) {
 #endif
 }
 
+// The monotonic clock in ms: the loop's deadlines and the stop's duration.
+inline int64_t now_ms() {
+  timespec t;
+  read_clock(CLOCK_MONOTONIC, &t);
+  return int64_t(t.tv_sec) * 1000 + t.tv_nsec / 1000000;
+}
+
 // Terminal ioctls: musl's ioctl() converts time64 structures on 32-bit
 // targets (1.2 KB on mipsel, more than the 48 KiB bound leaves there), and
 // the four requests remit makes (TIOC[GS]PGRP, TIOCNOTTY, TIOCSCTTY) carry none.

@@ -1,4 +1,4 @@
-// terminal.hpp: the controlling terminal: whose foreground it is, and dumb-init's hand-off.
+// terminal.hpp: the controlling terminal: whose foreground it is, and its hand-off to the program.
 #pragma once
 #include <errno.h>
 #include <sys/ioctl.h>
@@ -6,21 +6,6 @@
 
 #include "settings.hpp"
 #include "sys.hpp"
-
-// The SIGHUP and SIGCONT the kernel sends when remit, a session leader,
-// gives up its terminal.  Not the user's: neither forwarded nor counted.
-struct Handoff {
-  bool hup = false, cont = false;
-
-  // Whether sig is the first of those: then it is said, as dumb-init does.
-  bool take(const Settings &set, int sig) {
-    bool *first = sig == SIGHUP ? &hup : sig == SIGCONT ? &cont : nullptr;
-    if (!first || !*first) return false;
-    *first = false;
-    narrate(set, &Narration::handoff, sig);
-    return true;
-  }
-};
 
 // The terminal's foreground process group, -1 when stdin is no terminal.
 inline pid_t foreground() {
@@ -44,18 +29,18 @@ inline void give_back_terminal(bool had_terminal, pid_t child) {
 // dumb-init's hand-off, before the child starts: give up the terminal, so
 // that the child's new session can take it (job control works on a pty,
 // `docker run -it`).  A session leader that does so gets SIGHUP and SIGCONT
-// from the kernel; the first of each is then not passed on (Handoff::take).
-inline void give_up_terminal(const Settings &set, Handoff *handoff) {
+// from the kernel, which are not the user's: returns whether they will come
+// (the Supervisor then takes the first of each).
+inline bool give_up_terminal(const Settings &set) {
   if (term_ioctl(0, TIOCNOTTY) < 0) {
     int e = errno;
     char buf[24];
     narrate(set, &Narration::detach_failed, e, 0, describe_error(e, buf));
-  } else if (getsid(0) == getpid()) {
-    narrate(set, &Narration::detached);
-    handoff->hup = handoff->cont = true;
-  } else {
-    narrate(set, &Narration::not_leader);
+    return false;
   }
+  bool leader = getsid(0) == getpid();
+  narrate(set, leader ? &Narration::detached : &Narration::not_leader);
+  return leader;
 }
 
 // In the child: its own session and the terminal (dumb-init), or its own

@@ -72,21 +72,16 @@
 #include <string>
 #include <vector>
 
-// remit's own code, its main renamed, kill(), getpid() and waitpid() taken
-// by the fuzzer: a signal sent by remit goes nowhere, PID 1 is a choice, and
-// the children that end are the input's.
-extern "C" int fuzz_kill(pid_t, int);
-extern "C" pid_t fuzz_getpid();
-extern "C" pid_t fuzz_waitpid(pid_t, int *, int);
-#define main remit_main
-#define kill fuzz_kill
-#define getpid fuzz_getpid
-#define waitpid fuzz_waitpid
-#include "init.cpp"
-#undef main
-#undef kill
-#undef getpid
-#undef waitpid
+// remit's own code: the settings, the Supervisor's decisions, the signal
+// source, the lines it says and the end.  The fuzzer stands in for
+// init.cpp's shell: it sends no signal and starts no child, and the events
+// are the input's.
+#include "report.hpp"
+#include "signal_source.hpp"
+#include "voice.hpp"
+
+using remap::SigSet;
+using remap::bit;
 
 extern "C" void __sanitizer_set_report_fd(void *fd);
 
@@ -546,19 +541,6 @@ unsigned g_reports;
 
 }  // namespace
 
-// The children that have ended and wait to be reaped, in order.
-std::vector<std::pair<pid_t, int>> g_ended;
-
-extern "C" int fuzz_kill(pid_t, int) { return errno = ESRCH, -1; }
-extern "C" pid_t fuzz_getpid() { return g_pid; }
-extern "C" pid_t fuzz_waitpid(pid_t, int *status, int) {
-  if (g_ended.empty()) return errno = ECHILD, -1;
-  std::pair<pid_t, int> e = g_ended.front();
-  g_ended.erase(g_ended.begin());
-  if (status) *status = e.second;
-  return e.first;
-}
-
 namespace {
 
 // ------------------------------------------------------- the simulation
@@ -581,7 +563,7 @@ void raise_as(int sig, bool by_remit) {
   siginfo_t si{};
   si.si_signo = sig;
   si.si_code = by_remit ? SI_USER : SI_QUEUE;
-  si.si_pid = by_remit ? g_self : 7;
+  si.si_pid = by_remit ? g_pid : 7;
   CHECK(syscall(SYS_rt_tgsigqueueinfo, getpid(), gettid(), sig, &si) == 0, "rt_tgsigqueueinfo(%d)", sig);
 }
 
@@ -593,33 +575,83 @@ struct Outcome {
   bool concluded = false;  // false: remit was killed before the program ended
 };
 
-// One run through remit's code, as main() would go, with the facts from
-// the input in place of the kernel's and the clocks'.
+// What the Supervisor promises of each answer, beyond what the report
+// shows: the fuzzer's own reading of --stop-delay and --grace.
+struct Model {
+  int stops = 0;           // stop signals it was given while the child ran, passed on or held
+  int first = 0;           // the first of them
+  bool released = false;   // the hold's deadline came
+  bool grace = false;      // a stop went on (not dropped) since the last SIGKILL
+};
+
+// What init.cpp's Run does for what the Supervisor asked, but for the
+// system calls, with the checks.
+void perform(Recorded &sup, const Actions &a, Model &m) {
+  const Settings &set = sup.set;
+  if (a.handoff) narrate(set, &Narration::handoff, a.handoff);
+  for (const Pass &p : a.pass) {
+    if (!p.sig) continue;
+    CHECK(p.where != 0 && (p.where != -1 || sup.pid1), "signal %d sent to %d", p.to, int(p.where));
+    CHECK(p.send == (p.to != 0), "signal %d as %d: send %d", p.sig, p.to, p.send);
+    say_rewrite(set, p);
+    say_sent(set, p);
+  }
+  if (a.stop_self) narrate(set, &Narration::suspending);
+  if (a.kill) {
+    CHECK(set.grace_ms && m.grace, "SIGKILL with no grace period running");
+    m.grace = false;
+    say_grace_over(set);
+  }
+}
+
+// The Supervisor's answer to a signal sent while the child runs, checked
+// against --stop-delay: the first stop is held, a second releases both.
+void signal_running(Recorded &sup, int sig, Model &m) {
+  const Settings &set = sup.set;
+  Phase was = sup.phase;
+  Actions a = sup.signal(sig, SI_USER);
+  bool stop = !a.handoff && is_stop(set, sig, SI_USER) && !(set.who->not_forwarded & bit(sig));
+  if (stop && !m.stops++) m.first = sig;
+  int passed = (a.pass[0].sig != 0) + (a.pass[1].sig != 0);
+  if (stop && set.stop_delay_ms && !m.released) {
+    if (m.stops == 1)
+      CHECK(passed == 0 && a.arm_ms == set.stop_delay_ms && sup.phase == Phase::kHolding,
+            "the first stop %d was not held for %u ms", sig, set.stop_delay_ms);
+    else if (m.stops == 2)
+      CHECK(passed == 2 && a.pass[0].sig == m.first && a.pass[1].sig == sig, "a second stop %d released %d signals",
+            sig, passed);
+  }
+  for (const Pass &p : a.pass)
+    if (p.sig && p.to && (set.stops & bit(p.sig)) && set.grace_ms && was != Phase::kDone) {
+      CHECK(m.grace || a.arm_ms == set.grace_ms, "a stop went on and started no grace period");
+      m.grace = true;
+    }
+  perform(sup, a, m);
+}
+
+// One run through remit's code, as init.cpp's main() would go, with the
+// facts from the input in place of the kernel's and the clocks'.
 Outcome simulate(const Settings &set, const Input &in) {
   const Personality &who = *set.who;
-  Run run{set};
-  run.story.child = kChild;
+  Recorded sup{{set}};
+  sup.pid1 = g_pid == 1;
+  sup.started(kChild);
+  Model m;
   if (in.flags & (kExecFailed | kForkFailed)) {
-    // spawn() after a failed fork or exec: no child, or one that is gone.
+    // start() after a failed fork or exec: no child, or one that is gone.
     bool fork = in.flags & kForkFailed;
     int e = in.err ? in.err : fork ? EAGAIN : ENOENT;
-    int status = fork ? who.fork_status : e == ENOENT ? who.missing_status : e == EACCES ? who.denied_status
-                                                                                      : who.exec_status;
     char buf[24];
     say_spawn(who, kFatal, fork ? who.fork_failed : who.exec_failed, set.child_argv[0], describe_error(e, buf), 0);
-    if (fork) {
-      run.story.child = 0;
-    } else {
+    sup.not_started(!fork, e);
+    if (!fork) {
       narrate(set, &Narration::received, SIGCHLD);
-      narrate(set, &Narration::exited, kChild, status);
+      say_reaped(set, true, true, kChild, sup.wstatus);
     }
-    run.done = true;
-    run.wstatus = status << 8;
-    run.story.exec_errno = e;
   } else {
     if (set.new_session && (in.flags & kHandoff)) {
       narrate(set, &Narration::detached);
-      run.handoff.hup = run.handoff.cont = true;
+      sup.hup_to_come = sup.cont_to_come = true;
     }
     if (who.spawned && shown(set, kInfo)) say_spawn(who, kInfo, who.spawned, set.child_argv[0], nullptr, kChild);
     pid_t orphan = kChild;
@@ -629,55 +661,85 @@ Outcome simulate(const Settings &set, const Input &in) {
         // tini's fault signals are not waited for: at their default, they
         // kill remit as a wrapper, and the kernel keeps them from PID 1.
         if (who.faults_kill && (kFaults & remap::bit(ev.sig))) {
-          if (fuzz_getpid() == 1) continue;
-          return {128 + ev.sig, true, run.story, {}, false};
+          if (g_pid == 1) continue;
+          return {128 + ev.sig, true, sup.story, {}, false};
         }
-        // What next_signal() drops: a signal remit raised at itself.
+        // What the signal source drops: a signal remit raised at itself.
         if (ev.self && ev.sig != SIGHUP && ev.sig != SIGCONT && ev.sig != SIGCHLD) continue;
         // main()'s loop, one signal.
         narrate(set, &Narration::received, ev.sig);
         if (ev.sig == SIGCHLD) {
-          g_ended.push_back({++orphan, ev.self ? SIGKILL : int(k % 256) << 8});
-          reap(run);
+          // reap(): an orphan.
+          int st = ev.self ? SIGKILL : int(k % 256) << 8;
+          Actions a = sup.ended(++orphan, st);
+          CHECK(!a.ended && !a.follow_stop && !sup.done(), "an orphan's end ended the run");
+          say_reaped(set, true, false, orphan, st);
         } else {
-          on_signal(run, ev.sig, SI_USER);
+          signal_running(sup, ev.sig, m);
         }
       }
-    // The timers, as the input says they went: first the held stop signal
-    // (which may arm the grace period), then the grace period.
-    int64_t kill_at = run.kill_at;
-    run.release_at = (in.flags & kDelayRanOut) && run.release_at >= 0 ? 0 : -1;
-    run.kill_at = -1;
-    on_time(run);
-    run.kill_at = (in.flags & kGraceRanOut) && (kill_at >= 0 || run.kill_at >= 0) ? 0 : -1;
-    on_time(run);
-    // The program ends: SIGCHLD, and its status for waitpid().
+    // The deadlines, as the input says they went: first the end of the
+    // hold (which may start the grace period), then the grace period's.
+    if ((in.flags & kDelayRanOut) && sup.phase == Phase::kHolding) {
+      m.released = true;
+      Actions a = sup.deadline();
+      CHECK(a.pass[0].sig == m.first && !a.pass[1].sig, "the hold's end released %d, not %d", a.pass[0].sig, m.first);
+      if (a.pass[0].to && set.grace_ms) {
+        CHECK(m.grace || a.arm_ms == set.grace_ms, "the held stop went on and started no grace period");
+        m.grace = true;
+      }
+      perform(sup, a, m);
+    }
+    CHECK(sup.phase != Phase::kGrace || m.grace, "a grace period with no stop passed on");
+    if ((in.flags & kGraceRanOut) && sup.timed()) {
+      Actions a = sup.deadline();
+      CHECK(a.kill && sup.story.grace_kill, "the grace period ran out, and no SIGKILL");
+      perform(sup, a, m);
+    }
+    // The program ends: SIGCHLD, and its status for reap().
     int sig = 1 + in.value % 64;
-    g_ended.push_back({kChild, in.flags & kSignaled ? sig : in.value << 8});
+    int st = in.flags & kSignaled ? sig : in.value << 8;
     narrate(set, &Narration::received, SIGCHLD);
-    reap(run);
-    CHECK(run.done && g_ended.empty(), "remit did not reap its child");
+    Actions a = sup.ended(kChild, st);
+    say_reaped(set, true, true, kChild, st);
+    CHECK(a.ended && sup.done() && sup.wstatus == st, "remit did not reap its child");
   }
   // The signals that came with the end, pending at this thread (blocked)
-  // for wind_up()'s wait to take as the kernel hands them out; then the
-  // rest of main(), as it goes.
+  // for the real signal source to take as the kernel hands them out; then
+  // the rest of wind_up(), as it goes.
   SigSet was;
   set_mask(SIG_BLOCK, &kLateSignals, &was);
-  for (size_t i = in.events.size() - in.late; run.story.child && !run.story.exec_errno && i < in.events.size(); i++)
+  for (size_t i = in.events.size() - in.late; sup.story.child && !sup.story.exec_errno && i < in.events.size(); i++)
     if (raised_late(who, in.events[i].sig)) raise_as(in.events[i].sig, in.events[i].self);
-  wind_up(run);
+  SignalSource source;
+  source.fd = -1;  // no signalfd: one signal at a time, as without a spare descriptor
+  source.self = g_pid;
+  source.awaited = who.faults_kill ? ~kFaults : ~SigSet(0);
+  for (int sig, n = 0; n < 4096 && (sig = source.next(kPending)) != 0; n++) {
+    if (sig != SIGCHLD) narrate(set, &Narration::received, sig);
+    Actions late = sup.signal(sig, source.code);
+    CHECK(!late.pass[0].sig && !late.kill && !late.arm_ms, "signal %d after the end was passed on", sig);
+    perform(sup, late, m);
+  }
+  if (who.term_at_exit && sup.story.child) {
+    Pass p = sup.farewell();
+    say_rewrite(set, p);
+    say_sent(set, p);
+  }
   SigSet left = 0;
   CHECK(syscall(SYS_rt_sigpending, &left, sizeof left) == 0 && !(left & kLateSignals), "remit left a signal pending");
   set_mask(SIG_SETMASK, &was, nullptr);
-  if (run.story.stop_sig) {
-    run.story.stop_at = kStopAt, run.story.end_at = kStopAt + in.stop_ms;
-    run.story.stop_wall_s = in.stop_wall, run.story.stop_wall_ms = uint16_t(in.stop_ms % 1000);
+  if (sup.story.stop_sig) {
+    sup.story.stop_at = kStopAt;
+    sup.story.end_at = kStopAt + in.stop_ms;
+    sup.story.stop_wall_s = in.stop_wall;
+    sup.story.stop_wall_ms = uint16_t(in.stop_ms % 1000);
   }
   // finish(), but for die_by(): the fuzzer does not die.
-  remap::Ending end = WIFSIGNALED(run.wstatus) ? remap::Ending{true, uint8_t(WTERMSIG(run.wstatus))}
-                                               : remap::Ending{false, uint8_t(WEXITSTATUS(run.wstatus))};
-  Verdict v = conclude(set, run.story, end, fuzz_getpid() == 1, ReportFile{g_report_fd, false});
-  return {v.die_by ? 128 + v.die_by : v.status, v.die_by != 0, run.story, end, true};
+  remap::Ending end = WIFSIGNALED(sup.wstatus) ? remap::Ending{true, uint8_t(WTERMSIG(sup.wstatus))}
+                                               : remap::Ending{false, uint8_t(WEXITSTATUS(sup.wstatus))};
+  Verdict v = conclude(set, sup.story, end, g_pid == 1, ReportFile{g_report_fd, false});
+  return {v.die_by ? 128 + v.die_by : v.status, v.die_by != 0, sup.story, end, true};
 }
 
 // ---------------------------------------------------------- the checks
@@ -825,7 +887,6 @@ void run_one(const Input &in) {
   envp.push_back(nullptr);
 
   g_pid = in.flags & kPid1 ? 1 : 4242;
-  g_self = g_pid;
   g_out->clear(), g_errcap->clear(), g_report->clear();
   g_report_fd = g_report->fd;
   int fill = in.stop_ms % 4097, fifo = in.flags & kReportFifo ? open_fifo(fill) : -1;
