@@ -76,13 +76,7 @@ void register_subreaper(const Settings &set) {
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) == 0) return;
     say_errno(set, kWarn, "cannot register as a child subreaper");
   }
-  if (who.warn_no_reaping && shown(set, kWarn))
-    (message(who, kWarn)
-     << "Tini is not running as PID 1 and isn't registered as a child subreaper.\n"
-        "Zombie processes will not be re-parented to Tini, so zombie reaping won't work.\n"
-        "To fix the problem, use the -s option or set the environment variable TINI_SUBREAPER "
-        "to register Tini as a child subreaper, or run Tini as PID 1.\n")
-        .flush();
+  say_no_reaping(set);
 }
 
 // -------------------------------------------------------------- the child
@@ -98,8 +92,9 @@ void exec_program(const Run &run, char **argv) {
   set_mask(SIG_SETMASK, &run.child_mask, nullptr);
   execvp(argv[0], argv);
   if (errno != ENOEXEC) return;
-  // A script without "#!".  glibc's execvp, and so tini and dumb-init, run
-  // it with /bin/sh; musl's gives up.  Let sh find it and do that.
+  // A script without "#!".  glibc's execvp runs it with /bin/sh, so the
+  // programs remit stands in for do; musl's gives up.  Let sh find it and
+  // do that.
   // Its argv is built in .bss rather than on the stack this child shares
   // with remit: up to kMaxScriptArgs arguments (page-sized, untouched
   // unless used), past which the program's own error stands.
@@ -126,10 +121,10 @@ pid_t spawn(const Run &run, int *exec_errno) {
   const Settings &set = run.set;
   char **argv = set.child_argv;
   volatile int err = 0;
-  // catatonit's part in socket activation: a LISTEN_PID naming the init (as
-  // strtol reads it) becomes the child's, or sd_listen_fds() in the program
-  // would refuse the sockets.  Only the first entry, the one getenv()
-  // reads and catatonit's setenv() changes.  It points at `listen` while
+  // Socket activation through an init (the personality's listen_pid): a
+  // LISTEN_PID naming the init (as strtol reads it) becomes the child's, or
+  // sd_listen_fds() in the program would refuse the sockets.  Only the
+  // first entry, the one getenv() reads and setenv() changes.  It points at `listen` while
   // vfork runs, which the child completes with its pid; then it is put back.
   char listen[24] = "LISTEN_PID=";
   char **volatile entry = nullptr;  // volatile: read again after vfork
@@ -184,7 +179,8 @@ void start(Run &run) {
   say_spawn(who, kFatal, pid < 0 ? who.fork_failed : who.exec_failed, program, describe_error(err, buf), 0);
   run.not_started(pid > 0, err);
   if (pid > 0) {
-    // dumb-init's child exits 2 and its parent hears of it like any other end.
+    // The child exits with the personality's status, and its parent hears
+    // of it like any other end.
     narrate(set, &Narration::received, SIGCHLD);
     say_reaped(set, true, true, pid, run.wstatus);
   }
@@ -314,7 +310,7 @@ int finish(const Run &run) {
   return v.status;
 }
 
-// catatonit -P: no program; sit as PID 1 until told to stop.
+// -P (set.pause): no program; sit as PID 1 until told to stop.
 int pause_forever() {
   for (;;) {
     int sig = g_signals.next(kNever);
@@ -339,9 +335,9 @@ int main(int argc, char **argv) {
   int status = read_settings(&set, argc, argv);
   if (status >= 0) return status;
   if (set.explain) return explain(set);
-  // tini leaves the fault signals unblocked, at their default, and does not
-  // wait for them: one sent from outside kills it as a wrapper (not as PID
-  // 1: the kernel keeps such a signal from init).
+  // A personality may leave the fault signals unblocked, at their default,
+  // and not wait for them: one sent from outside then kills remit as a
+  // wrapper (not as PID 1: the kernel keeps such a signal from init).
   g_signals.awaited = kAllSignals;
   if (set.who->faults_kill) {
     g_signals.awaited = ~kFaults;
@@ -364,7 +360,7 @@ int main(int argc, char **argv) {
     say_errno(set, kWarn, "cannot set the parent-death signal");
   register_subreaper(set);
   // An init pins no directory (a volume can be unmounted, a directory
-  // removed), as dumb-init and catatonit -P do; the child keeps its own.
+  // removed); the child keeps its own.
   if (set.pause) {
     if (chdir("/")) {}
     return pause_forever();

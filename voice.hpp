@@ -47,6 +47,18 @@ inline void say_reaped(const Settings &set, bool running, bool child, pid_t pid,
     (message(*set.who, kWarn) << "Reaped zombie process with pid=" << int(pid) << '\n').flush();
 }
 
+// Outside PID 1 and not a subreaper, as the personality warns of it: tini's
+// three lines, in its words.
+inline void say_no_reaping(const Settings &set) {
+  if (!set.who->warn_no_reaping || !shown(set, kWarn)) return;
+  (message(*set.who, kWarn)
+   << "Tini is not running as PID 1 and isn't registered as a child subreaper.\n"
+      "Zombie processes will not be re-parented to Tini, so zombie reaping won't work.\n"
+      "To fix the problem, use the -s option or set the environment variable TINI_SUBREAPER "
+      "to register Tini as a child subreaper, or run Tini as PID 1.\n")
+      .flush();
+}
+
 // The grace period is over: SIGKILL goes to the child.
 inline void say_grace_over(const Settings &set) {
   if (shown(set, kInfo)) (message(*set.who, kInfo) << "grace period over, sending SIGKILL\n").flush();
