@@ -69,24 +69,35 @@ inline bool parse_flag(const char *v, bool *on) {
 }
 
 // Reads an option's value into *set.  Returns what was wrong with it, and
-// what it was read as in *kind ("rule", "duration").  (Each error is
-// returned, not assigned: copying one costs a memcpy per option.)
+// what it was read as in *kind ("rule", "duration").  Each error is
+// returned as the parser made it, never copied into a local first.
 inline remap::Error read_value(Settings *set, Act act, const char *value, bool on,
                                bool from_env, const char **kind) {
   switch (act) {
-    case kMap: return *kind = "rule", remap::parse_rules(value, &set->rules, from_env);
+    case kMap:
+      *kind = "rule";
+      return remap::parse_rules(value, &set->rules, from_env);
     case kSuccess:
-      return *kind = "exit code", remap::parse_success_code(value, &set->rules, set->who->libc_numbers);
+      *kind = "exit code";
+      return remap::parse_success_code(value, &set->rules, set->who->libc_numbers);
     case kRewrite:
       // dumb-init's way first (-r only: REMIT_REWRITE is remit's); where it
       // would refuse, remit's own, which takes names and lists.
       if (set->who->libc_numbers && !from_env && remap::scan_rewrite(value, &set->rewrite)) break;
-      return *kind = "signal rewrite", remap::parse_rewrites(value, &set->rewrite, from_env);
-    case kGrace: return *kind = "duration", remap::parse_duration(value, &set->grace_ms);
-    case kStopDelay: return *kind = "duration", remap::parse_duration(value, &set->stop_delay_ms);
+      *kind = "signal rewrite";
+      return remap::parse_rewrites(value, &set->rewrite, from_env);
+    case kGrace:
+      *kind = "duration";
+      return remap::parse_duration(value, &set->grace_ms);
+    case kStopDelay:
+      *kind = "duration";
+      return remap::parse_duration(value, &set->stop_delay_ms);
     case kPdeath:
-      if (!(set->pdeath_signal = remap::signal_by_spec(value, value + strlen(value))))
-        return *kind = "signal", remap::fail("unknown signal", value, int(strlen(value)));
+      set->pdeath_signal = remap::signal_by_spec(value, value + strlen(value));
+      if (!set->pdeath_signal) {
+        *kind = "signal";
+        return remap::fail("unknown signal", value, int(strlen(value)));
+      }
       break;
     case kGroup: set->group |= on; break;
     case kSubreaper: set->subreaper |= on; break;
@@ -99,7 +110,10 @@ inline remap::Error read_value(Settings *set, Act act, const char *value, bool o
       int n = value[0] - '0';
       if (n >= 0 && n <= 9 && !value[1]) {}
       else if (parse_flag(value, &on)) n = on;
-      else return *kind = "level", remap::fail("expected a level 0..9, or on/off", value, int(strlen(value)));
+      else {
+        *kind = "level";
+        return remap::fail("expected a level 0..9, or on/off", value, int(strlen(value)));
+      }
       set->verbosity += n;
       set->remit_line |= n > 0;
       break;
@@ -123,20 +137,26 @@ inline remap::Error read_value(Settings *set, Act act, const char *value, bool o
       uint32_t n = 0;
       int len = int(strlen(value));
       remap::whole_uint(value, value + len, kReportMost, &n);
-      if (n < kReportLeast) return *kind = "report size", remap::fail("expected 1024..4096 bytes", value, len);
+      if (n < kReportLeast) {
+        *kind = "report size";
+        return remap::fail("expected 1024..4096 bytes", value, len);
+      }
       set->report_max = uint16_t(n);
       break;
     }
     case kStops:
-      return *kind = "stop signal list",
-             remap::parse_stop_signals(value, remap::kNeverForwarded | set->who->not_forwarded, from_env, &set->stops,
-                                       &set->first_stop);
+      *kind = "stop signal list";
+      return remap::parse_stop_signals(value, remap::kNeverForwarded | set->who->not_forwarded, from_env,
+                                       &set->stops, &set->first_stop);
     case kSignalAll: set->signal_all |= on; break;
     case kReport:
       // REMIT_REPORT set but empty (a template's unset variable) is no
       // report, as unset is; `--report ''` is a mistake.
       if (*value) set->report = value;
-      else if (!from_env) return *kind = "report file", remap::fail("no file name", value, 0);
+      else if (!from_env) {
+        *kind = "report file";
+        return remap::fail("no file name", value, 0);
+      }
       break;
     case kHelp: case kVersion: case kLicense: break;  // handled by the caller
   }
